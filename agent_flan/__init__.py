@@ -1,0 +1,1 @@
+"""The `agent-flan` command line: one entry point for build, validate and detect."""

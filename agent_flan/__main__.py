@@ -1,0 +1,3 @@
+from agent_flan.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Dataset, model and Space cards rendered from what the build and runs measured."""

@@ -1,0 +1,1 @@
+"""Transforms from typed source records to rows of the `agent-flan` schema."""

@@ -1,0 +1,779 @@
+"""Format alignment ("tflan"): agent steps rewritten as natural conversation (Agent-FLAN §4.1).
+
+Agent-FLAN replaces the rigid `Thought / Action / Action Input` layout with free prose: the
+thought as written, then a sentence that names the tool ("I will operate X."), then the
+arguments in one of several serialisations, so the model learns the content of a call
+rather than one fixed format. The exact phrases and format pool were never released
+(agent_flan.md §2a), so this module holds our own bank:
+
+- `ELICITATIONS`: paraphrased sentences naming the tool, each with `{name}`.
+- `SERIALISERS`: six ways to write (name, arguments) in a fenced block: json, python_dict,
+  yaml, function_call, cli, key_value. Each one also carries raw-string arguments (e.g.
+  ToolBench's invalid-JSON Action Input) as literal text, and each has a parser, so
+  `parse_rendered_call` recovers exactly what `render_call` wrote: the aligned data can be
+  checked to lose nothing, and evaluation can read calls back in any of the formats.
+
+Fences are as long as needed (one backtick more than the longest run inside), so any
+argument text, backticks included, survives inside a block.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import keyword
+import math
+import random
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from dataset_builder.errors import Rejected
+from dataset_builder.records import AgentInstructRecord
+from dataset_builder.transforms.react_parsing import THINK_ONLY, ParsedStep, parse_agentinstruct_turn
+from dataset_builder.transforms.rows import message, rng_for, row
+
+Arguments = dict[str, Any] | str
+
+# ---------------------------------------------------------------------------------------------
+# banks
+# ---------------------------------------------------------------------------------------------
+
+ELICITATIONS: tuple[str, ...] = (
+    "I will operate {name}.",
+    "At this step, I am going to execute {name}.",
+    "I'll call {name} now.",
+    "The tool I need here is {name}.",
+    "Next, I will use {name}.",
+    "So I am going to run {name}.",
+    "Let me call {name}.",
+    "This calls for {name}.",
+    "I will invoke {name} for this.",
+    "My next action is {name}.",
+    "To move forward, I'll use {name}.",
+    "The right action now is {name}.",
+    "I am going to make a call to {name}.",
+    "Now I will turn to {name}.",
+    "I choose {name} for this step.",
+    "For this, I will rely on {name}.",
+    "Time to use {name}.",
+    "I'll go ahead and execute {name}.",
+    "The next step is to call {name}.",
+    "{name} is what I will use next.",
+    "I need to run {name} at this point.",
+    "Let me execute {name} to continue.",
+    "Here I will operate {name}.",
+    "I decide to invoke {name}.",
+)
+
+FINAL_ANSWERS: tuple[str, ...] = (
+    "So my final answer is {answer}.",
+    "Therefore, the answer is {answer}.",
+    "The final answer is {answer}.",
+    "My answer: {answer}",
+    "Putting it together, the answer is {answer}.",
+    "I can now answer: {answer}",
+    "Based on this, my final answer is {answer}.",
+    "That gives the answer {answer}.",
+)
+
+TASK_DONE: tuple[str, ...] = (
+    "The task is complete.",
+    "I have finished the task.",
+    "Everything requested is done now.",
+    "That completes the task.",
+    "The job is done.",
+    "All the required operations are finished.",
+)
+
+# ---------------------------------------------------------------------------------------------
+# helpers shared by the serialisers
+# ---------------------------------------------------------------------------------------------
+
+_SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_CALL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_PY_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _walk(value: Any) -> list[Any]:
+    """Every leaf and container below `value`, for the `accepts` checks."""
+    out = [value]
+    if isinstance(value, dict):
+        for item in value.values():
+            out.extend(_walk(item))
+    elif isinstance(value, list):
+        for item in value:
+            out.extend(_walk(item))
+    return out
+
+
+def _keys(value: Any) -> list[Any]:
+    return [key for node in _walk(value) if isinstance(node, dict) for key in node]
+
+
+def _all_finite(value: Any) -> bool:
+    return all(not isinstance(node, float) or math.isfinite(node) for node in _walk(value))
+
+
+def check_arguments(arguments: Any) -> None:
+    """Only what JSON can carry round-trips through every serialiser; anything else is a bug upstream."""
+    if isinstance(arguments, str):
+        return
+    if not isinstance(arguments, dict):
+        raise TypeError(f"arguments must be a dict or a raw string, got {type(arguments).__name__}")
+    for node in _walk(arguments):
+        if isinstance(node, dict):
+            if not all(isinstance(key, str) for key in node):
+                raise TypeError("argument keys must be strings")
+        elif node is not None and not isinstance(node, (str, bool, int, float, list)):
+            raise TypeError(f"unsupported argument value type {type(node).__name__}")
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
+# ---- json ------------------------------------------------------------------------------------
+
+_JSON_RAW = re.compile(r'\A\{"name": ("(?:[^"\\]|\\.)*"), "raw_arguments": (.*)\}\Z', re.DOTALL)
+
+
+def _json_render(rng: random.Random, name: str, arguments: Arguments) -> str:
+    if isinstance(arguments, str):
+        return '{"name": ' + json.dumps(name, ensure_ascii=False) + ', "raw_arguments": ' + arguments + "}"
+    return json.dumps({"name": name, "arguments": arguments}, ensure_ascii=False, indent=rng.choice((None, 2, 4)))
+
+
+def _json_parse(body: str) -> tuple[str, Arguments] | None:
+    raw = _JSON_RAW.match(body)
+    if raw:
+        return json.loads(raw[1]), raw[2]
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(data, dict) and set(data) == {"name", "arguments"} and isinstance(data["name"], str) \
+            and isinstance(data["arguments"], dict):
+        return data["name"], data["arguments"]
+    return None
+
+
+# ---- python_dict -----------------------------------------------------------------------------
+
+_PY_RAW = re.compile(r"""\A\{'name': ('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"), 'raw_parameters': (.*)\}\Z""", re.DOTALL)
+
+
+def _python_dict_render(rng: random.Random, name: str, arguments: Arguments) -> str:
+    if isinstance(arguments, str):
+        return "{'name': " + repr(name) + ", 'raw_parameters': " + arguments + "}"
+    return repr({"name": name, "parameters": arguments})
+
+
+def _python_dict_parse(body: str) -> tuple[str, Arguments] | None:
+    raw = _PY_RAW.match(body)
+    try:
+        if raw:
+            return ast.literal_eval(raw[1]), raw[2]
+        if not body.startswith("{'name': "):
+            return None
+        data = ast.literal_eval(body)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    if isinstance(data, dict) and set(data) == {"name", "parameters"} and isinstance(data["name"], str) \
+            and isinstance(data["parameters"], dict):
+        return data["name"], data["parameters"]
+    return None
+
+
+# ---- function_call ---------------------------------------------------------------------------
+
+def _function_call_accepts(name: str, arguments: Arguments) -> bool:
+    if not _CALL_NAME.fullmatch(name):
+        return False
+    if isinstance(arguments, str):
+        return True
+    return (all(_PY_KEY.fullmatch(key) and not keyword.iskeyword(key) and key != "__debug__" for key in arguments)
+            and _all_finite(arguments))
+
+
+def _function_call_render(rng: random.Random, name: str, arguments: Arguments) -> str:
+    if isinstance(arguments, str):
+        return f"{name}(\n{arguments}\n)"
+    return f"{name}(" + ", ".join(f"{key}={value!r}" for key, value in arguments.items()) + ")"
+
+
+def _function_call_parse(body: str) -> tuple[str, Arguments] | None:
+    first = body.split("\n", 1)[0]
+    opened = re.fullmatch(r"(" + _CALL_NAME.pattern + r")\(", first)
+    if opened and "\n" in body and body.endswith("\n)"):
+        return opened[1], body[len(first) + 1:-2]
+    call = re.fullmatch(r"(" + _CALL_NAME.pattern + r")\((.*)\)", body, re.DOTALL)
+    if not call:
+        return None
+    try:
+        tree = ast.parse(f"_({call[2]})", mode="eval").body
+        if not isinstance(tree, ast.Call) or tree.args or any(kw.arg is None for kw in tree.keywords):
+            return None
+        return call[1], {kw.arg: ast.literal_eval(kw.value) for kw in tree.keywords}
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+# ---- cli -------------------------------------------------------------------------------------
+
+_HEREDOC = re.compile(r"\A(?P<head>.*) <<'(?P<delim>[A-Za-z_][A-Za-z0-9_]*)'\Z")
+
+
+def _loads_or_none(text: str) -> tuple[bool, Any]:
+    try:
+        return True, json.loads(text)
+    except (ValueError, RecursionError):
+        return False, None
+
+
+def _cli_value(value: Any) -> str:
+    """Strings as they are unless they would read back as JSON; everything else as JSON."""
+    if isinstance(value, str) and not _loads_or_none(value)[0]:
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _cli_render(rng: random.Random, name: str, arguments: Arguments) -> str:
+    if isinstance(arguments, str):
+        lines = set(arguments.split("\n"))
+        delim = next(d for d in ("EOF", "ARGS", "END", *(f"EOF_{i}" for i in range(len(lines) + 1))) if d not in lines)
+        return f"{shlex.quote(name)} <<'{delim}'\n{arguments}\n{delim}"
+    parts = [shlex.quote(name)]
+    for key, value in arguments.items():
+        parts += [shlex.quote("--" + key), shlex.quote(_cli_value(value))]
+    return " ".join(parts)
+
+
+def _cli_parse(body: str) -> tuple[str, Arguments] | None:
+    first = body.split("\n", 1)[0]
+    heredoc = _HEREDOC.match(first)
+    try:
+        if heredoc and body.endswith("\n" + heredoc["delim"]) and len(body) >= len(first) + 2 + len(heredoc["delim"]):
+            head = shlex.split(heredoc["head"])
+            if len(head) != 1:
+                return None
+            return head[0], body[len(first) + 1:len(body) - len(heredoc["delim"]) - 1]
+        tokens = shlex.split(body)
+    except ValueError:
+        return None
+    if not tokens or len(tokens) % 2 != 1:
+        return None
+    arguments: dict[str, Any] = {}
+    for flag, value in zip(tokens[1::2], tokens[2::2]):
+        if not flag.startswith("--") or flag[2:] in arguments:
+            return None
+        ok, decoded = _loads_or_none(value)
+        arguments[flag[2:]] = decoded if ok else value
+    return tokens[0], arguments
+
+
+# ---- key_value -------------------------------------------------------------------------------
+
+_DECODER = json.JSONDecoder()
+
+
+def _kv_token(text: str) -> str:
+    return text if _SIMPLE.fullmatch(text) else json.dumps(text, ensure_ascii=False)
+
+
+def _kv_read_token(line: str) -> tuple[str, str] | None:
+    """(token, rest of the line) for a bare or JSON-quoted key/name at the start of `line`."""
+    if line.startswith('"'):
+        try:
+            token, end = _DECODER.raw_decode(line)
+        except ValueError:
+            return None
+        return (token, line[end:]) if isinstance(token, str) else None
+    match = _SIMPLE.match(line)
+    return (match[0], line[match.end():]) if match else None
+
+
+def _key_value_render(rng: random.Random, name: str, arguments: Arguments) -> str:
+    head = f"name: {_kv_token(name)}"
+    if isinstance(arguments, str):
+        return f"{head}\narguments:\n{arguments}"
+    lines = [head] + [f"{_kv_token(key)}: {json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items()]
+    return "\n".join(lines)
+
+
+def _key_value_parse(body: str) -> tuple[str, Arguments] | None:
+    first, _, rest = body.partition("\n")
+    if not first.startswith("name: "):
+        return None
+    token = _kv_read_token(first[len("name: "):])
+    if token is None or token[1]:
+        return None
+    name = token[0]
+    if rest.startswith("arguments:\n"):
+        return name, rest[len("arguments:\n"):]
+    arguments: dict[str, Any] = {}
+    for line in rest.split("\n") if rest else []:
+        token = _kv_read_token(line)
+        if token is None or not token[1].startswith(": ") or token[0] in arguments:
+            return None
+        ok, value = _loads_or_none(token[1][2:])
+        if not ok:
+            return None
+        arguments[token[0]] = value
+    return name, arguments
+
+
+# ---- yaml ------------------------------------------------------------------------------------
+# A tiny emitter for the JSON data model, always valid YAML 1.1 (PyYAML) and 1.2, plus a
+# parser for exactly what it writes, so the build does not depend on PyYAML.
+
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
+_YAML_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 _./,()'+\-]*")
+_YAML_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_YAML_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_YAML_FLOAT = re.compile(r"-?[0-9]+\.[0-9]*(?:e[-+][0-9]+)?|-?\.inf|\.nan")
+_YAML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_YAML_UNESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "/": "/", "0": "\0"}
+_YAML_HEX = {"x": 2, "u": 4, "U": 8}
+
+
+def _yaml_raw_ok(char: str) -> bool:
+    """Characters written as they are inside YAML scalars; the rest are escaped."""
+    code = ord(char)
+    if 0x20 <= code <= 0x7E:
+        return True
+    return code >= 0xA0 and char.isprintable() and char not in "\u2028\u2029\ufeff" and not 0xD800 <= code <= 0xDFFF
+
+
+def _yaml_quoted(text: str) -> str:
+    out = []
+    for char in text:
+        if char in _YAML_ESCAPES:
+            out.append(_YAML_ESCAPES[char])
+        elif _yaml_raw_ok(char):
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}")
+    return '"' + "".join(out) + '"'
+
+
+def _yaml_literal_ok(text: str) -> bool:
+    return bool(text) and not text.endswith("\n") and all(char in "\n\t" or _yaml_raw_ok(char) for char in text)
+
+
+def _yaml_literal(text: str, indent: int) -> list[str]:
+    """A `|-` block scalar; explicit indentation when the text itself starts with blanks."""
+    header = "|2-" if text[0] in " \t\n" else "|-"
+    pad = " " * indent
+    return [header] + [pad + line if line else "" for line in text.split("\n")]
+
+
+def _yaml_scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value)
+        mantissa, e, exponent = text.partition("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        if e and exponent[0] not in "+-":
+            exponent = "+" + exponent
+        return mantissa + (("e" + exponent) if e else "")
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    if _YAML_PLAIN.fullmatch(value) and not value.endswith(" ") and value.lower() not in _YAML_WORDS:
+        return value
+    return _yaml_quoted(value)
+
+
+def _yaml_key(key: str) -> str:
+    if _YAML_KEY.fullmatch(key) and key.lower() not in _YAML_WORDS:
+        return key
+    return _yaml_quoted(key)
+
+
+def _yaml_block(value: dict[str, Any] | list[Any], indent: int) -> list[str]:
+    pad = " " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            head = f"{pad}{_yaml_key(key)}:"
+            if isinstance(item, (dict, list)) and item:
+                lines.append(head)
+                lines += _yaml_block(item, indent + 2)
+            elif isinstance(item, str) and "\n" in item and _yaml_literal_ok(item):
+                header, *body = _yaml_literal(item, indent + 2)
+                lines.append(f"{head} {header}")
+                lines += body
+            else:
+                lines.append(f"{head} {_yaml_scalar(item)}")
+        return lines
+    for item in value:
+        if isinstance(item, (dict, list)) and item:
+            nested = _yaml_block(item, indent + 2)
+            lines.append(pad + "- " + nested[0][indent + 2:])
+            lines += nested[1:]
+        else:
+            lines.append(f"{pad}- {_yaml_scalar(item)}")
+    return lines
+
+
+def _yaml_accepts(name: str, arguments: Arguments) -> bool:
+    """PyYAML refuses implicit keys over 1024 characters."""
+    return all(len(_yaml_key(key)) < 1000 for key in _keys(arguments)) if isinstance(arguments, dict) else True
+
+
+def _yaml_render(rng: random.Random, name: str, arguments: Arguments) -> str:
+    lines = [f"name: {_yaml_scalar(name)}"]
+    if isinstance(arguments, str):
+        if _yaml_literal_ok(arguments):
+            header, *body = _yaml_literal(arguments, 2)
+            lines += [f"arguments: {header}", *body]
+        else:
+            lines.append(f"arguments: {_yaml_quoted(arguments)}")
+    elif arguments:
+        lines += ["arguments:", *_yaml_block(arguments, 2)]
+    else:
+        lines.append("arguments: {}")
+    return "\n".join(lines)
+
+
+class _YamlError(ValueError):
+    pass
+
+
+def _yaml_read_quoted(text: str) -> tuple[str, int]:
+    """Decode the double-quoted scalar at the start of `text`; (value, index after it)."""
+    out, index = [], 1
+    while index < len(text):
+        char = text[index]
+        if char == '"':
+            return "".join(out), index + 1
+        if char == "\\":
+            code = text[index + 1:index + 2]
+            if code in _YAML_UNESCAPES:
+                out.append(_YAML_UNESCAPES[code])
+                index += 2
+            elif code in _YAML_HEX:
+                digits = text[index + 2:index + 2 + _YAML_HEX[code]]
+                if len(digits) != _YAML_HEX[code] or not re.fullmatch(r"[0-9A-Fa-f]+", digits):
+                    raise _YamlError("bad escape")
+                out.append(chr(int(digits, 16)))
+                index += 2 + len(digits)
+            else:
+                raise _YamlError("unknown escape")
+        else:
+            out.append(char)
+            index += 1
+    raise _YamlError("unterminated string")
+
+
+def _yaml_read_scalar(token: str) -> Any:
+    if token.startswith('"'):
+        value, end = _yaml_read_quoted(token)
+        if end != len(token):
+            raise _YamlError("text after a quoted scalar")
+        return value
+    if token == "{}":
+        return {}
+    if token == "[]":
+        return []
+    fixed = {"null": None, "true": True, "false": False, ".inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
+    if token in fixed:
+        return fixed[token]
+    if _YAML_INT.fullmatch(token):
+        return int(token)
+    if _YAML_FLOAT.fullmatch(token):
+        return float(token)
+    if _YAML_PLAIN.fullmatch(token) and token.lower() not in _YAML_WORDS:
+        return token
+    raise _YamlError(f"unreadable scalar {token!r}")
+
+
+def _yaml_read_key(text: str) -> tuple[str, str] | None:
+    """(key, what follows the colon) when `text` starts with a mapping key, else None."""
+    if text.startswith('"'):
+        try:
+            key, end = _yaml_read_quoted(text)
+        except _YamlError:
+            return None
+    else:
+        match = _YAML_KEY.match(text)
+        if not match:
+            return None
+        key, end = match[0], match.end()
+    if text[end:end + 1] != ":" or text[end + 1:end + 2] not in ("", " "):
+        return None
+    return key, text[end + 1:]
+
+
+class _YamlReader:
+    """Reads back `_yaml_render` output: block mappings/sequences, compact entries, `|-` literals."""
+
+    def __init__(self, text: str):
+        self.lines = text.split("\n")
+        self.pos = 0
+
+    def _at(self, indent: int) -> str | None:
+        """The current line's content when it sits at exactly `indent` spaces."""
+        if self.pos >= len(self.lines):
+            return None
+        line = self.lines[self.pos]
+        if line[:indent] != " " * indent or line[indent:indent + 1] in (" ", ""):
+            return None
+        return line[indent:]
+
+    def block(self, indent: int) -> dict[str, Any] | list[Any]:
+        content = self._at(indent)
+        if content is None:
+            raise _YamlError("expected an indented block")
+        return self.sequence(indent) if content.startswith("- ") else self.mapping(indent)
+
+    def mapping(self, indent: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        while (content := self._at(indent)) is not None:
+            parsed = _yaml_read_key(content)
+            if parsed is None or parsed[0] in result:
+                break
+            key, after = parsed
+            self.pos += 1
+            if after == "":
+                result[key] = self.block(indent + 2)
+            elif re.fullmatch(r" \|2?-", after):
+                result[key] = self.literal(indent + 2)
+            else:
+                result[key] = _yaml_read_scalar(after[1:])
+        if not result:
+            raise _YamlError("expected a mapping")
+        return result
+
+    def sequence(self, indent: int) -> list[Any]:
+        result: list[Any] = []
+        while (content := self._at(indent)) is not None and content.startswith("- "):
+            item = content[2:]
+            if item.startswith("- ") or _yaml_read_key(item) is not None:
+                self.lines[self.pos] = " " * (indent + 2) + item  # a compact entry: read it as its block
+                result.append(self.block(indent + 2))
+            else:
+                result.append(_yaml_read_scalar(item))
+                self.pos += 1
+        return result
+
+    def literal(self, indent: int) -> str:
+        pad, body = " " * indent, []
+        while self.pos < len(self.lines) and (self.lines[self.pos] == "" or self.lines[self.pos].startswith(pad)):
+            body.append(self.lines[self.pos][indent:])
+            self.pos += 1
+        return "\n".join(body).rstrip("\n")
+
+
+def _yaml_parse(body: str) -> tuple[str, Arguments] | None:
+    reader = _YamlReader(body)
+    try:
+        data = reader.mapping(0)
+    except (_YamlError, ValueError, IndexError, RecursionError):
+        return None
+    if reader.pos != len(reader.lines) or set(data) != {"name", "arguments"} or not isinstance(data["name"], str):
+        return None
+    if not isinstance(data["arguments"], (dict, str)):
+        return None
+    return data["name"], data["arguments"]
+
+
+# ---------------------------------------------------------------------------------------------
+# the serialiser table, render_call and parse_rendered_call
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Serialiser:
+    """One way to write a call: fence language, lead-in phrases, writer, reader, and what it can carry."""
+
+    name: str
+    language: str
+    intros: tuple[str, ...]
+    render: Callable[[random.Random, str, Arguments], str]
+    parse: Callable[[str], tuple[str, Arguments] | None]
+    accepts: Callable[[str, Arguments], bool] = lambda name, arguments: True
+
+
+SERIALISERS: dict[str, Serialiser] = {
+    s.name: s
+    for s in (
+        Serialiser("json", "json",
+                   ("Written as JSON, the call is:", "Here it is as a JSON object:", "In JSON form:"),
+                   _json_render, _json_parse),
+        Serialiser("python_dict", "python",
+                   ("To represent this tool and its parameters using a Python dictionary, it would look like this:",
+                    "As a Python dictionary:", "Expressed as a Python dict, the call is:"),
+                   _python_dict_render, _python_dict_parse,
+                   lambda name, arguments: isinstance(arguments, str) or _all_finite(arguments)),
+        Serialiser("yaml", "yaml",
+                   ("In YAML, the call reads:", "Here are the tool and its arguments in YAML:", "Written as YAML:"),
+                   _yaml_render, _yaml_parse, _yaml_accepts),
+        Serialiser("function_call", "python",
+                   ("As a function call, that is:", "Written as code, the call is:", "In Python call syntax:"),
+                   _function_call_render, _function_call_parse, _function_call_accepts),
+        Serialiser("cli", "bash",
+                   ("As a command line, it would be:", "From a shell, I would run:", "Written as a command with flags:"),
+                   _cli_render, _cli_parse),
+        Serialiser("key_value", "text",
+                   ("The name and the arguments, one per line:", "In plain text:", "The details of the call:"),
+                   _key_value_render, _key_value_parse),
+    )
+}
+
+
+def render_call(rng: random.Random, name: str, arguments: Arguments, serialiser: str | None = None) -> str:
+    """An elicitation sentence naming the tool, then the call in one serialisation (rng picks both).
+
+    `serialiser` forces one (tests); otherwise the choice is among those that can carry the call
+    (e.g. `function_call` needs identifier keys). Raises TypeError for non-JSON argument values.
+    """
+    check_arguments(arguments)
+    if not isinstance(name, str) or not name or "\n" in name:
+        raise ValueError(f"a tool name must be a non-empty single-line string, got {name!r}")
+    if serialiser is not None:
+        chosen = SERIALISERS[serialiser]
+        if not chosen.accepts(name, arguments):
+            raise ValueError(f"serialiser {serialiser!r} cannot carry this call to {name!r}")
+    else:
+        chosen = rng.choice([s for s in SERIALISERS.values() if s.accepts(name, arguments)])
+    sentence = rng.choice(ELICITATIONS).format(name=name)
+    intro = rng.choice(chosen.intros)
+    body = chosen.render(rng, name, arguments)
+    fence = "`" * max(3, _longest_backtick_run(body) + 1)
+    return f"{sentence} {intro}\n{fence}{chosen.language}\n{body}\n{fence}"
+
+
+_CLOSING_FENCE = re.compile(r"\n(`{3,})\Z")
+_BY_LANGUAGE: dict[str, list[Serialiser]] = {}
+for _serialiser in SERIALISERS.values():
+    _BY_LANGUAGE.setdefault(_serialiser.language, []).append(_serialiser)
+
+
+def parse_rendered_call(text: str) -> tuple[str, Arguments] | None:
+    """(name, arguments) from text ending in a block written by `render_call`; None otherwise.
+
+    Only the last fenced block counts, so any prose (thought, elicitation) may precede it.
+    """
+    text = text.rstrip()
+    closing = _CLOSING_FENCE.search(text)
+    if not closing:
+        return None
+    fence = closing[1]
+    start = text.rfind(fence, 0, closing.start())
+    if start < 0 or (start > 0 and text[start - 1] != "\n"):
+        return None
+    line_end = text.find("\n", start)
+    if line_end < 0 or line_end > closing.start():
+        return None
+    language = text[start + len(fence):line_end]
+    body = text[line_end + 1:closing.start()]
+    for serialiser in _BY_LANGUAGE.get(language, []):
+        parsed = serialiser.parse(body)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# AgentInstruct -> agent_instruct_tflan
+# ---------------------------------------------------------------------------------------------
+
+
+def _tool(name: str, description: str, properties: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "description": description,
+            "parameters": {"type": "object", "properties": properties, "required": list(properties)}}
+
+
+def _kg_tool(name: str, description: str) -> dict[str, Any]:
+    args = {"type": "array", "items": {"type": "string"}, "description": "Positional arguments, in order."}
+    return _tool(name, description, {"args": args})
+
+
+_TEXT = {"type": "string"}
+
+TASK_TOOLS: dict[str, list[dict[str, Any]]] = {
+    "os": [_tool("bash", "Run a bash command in the Ubuntu container and return its output.",
+                 {"command": {**_TEXT, "description": "The bash code to run."}})],
+    "db": [_tool("execute_sql", "Execute one SQL statement on the MySQL database and return the raw result.",
+                 {"sql": {**_TEXT, "description": "One SQL statement."}})],
+    "kg": [
+        _kg_tool("get_relations", "get_relations(variable): the relations of an entity or a variable such as #0."),
+        _kg_tool("get_neighbors", "get_neighbors(variable, relation): the entities linked to the variable by the relation."),
+        _kg_tool("intersection", "intersection(variable1, variable2): the entities in both variables (same type)."),
+        _kg_tool("get_attributes", "get_attributes(variable): the numerical attributes of the variable."),
+        _kg_tool("argmax", "argmax(variable, attribute): the entity with the largest value of the attribute."),
+        _kg_tool("argmin", "argmin(variable, attribute): the entity with the smallest value of the attribute."),
+        _kg_tool("count", "count(variable): the number of entities in the variable."),
+    ],
+    "alfworld": [_tool("act", "Perform one action in the household, e.g. 'go to cabinet 1' or 'take mug 2 from countertop 2'.",
+                       {"command": {**_TEXT, "description": "The action, chosen from the available actions."}})],
+    "webshop": [
+        _tool("search", "Search the shop with keywords (when the search bar is available).",
+              {"query": {**_TEXT, "description": "The search keywords."}}),
+        _tool("click", "Click one of the clickable buttons or items on the page.",
+              {"target": {**_TEXT, "description": "The value of a clickable element."}}),
+    ],
+    "mind2web": [{
+        "name": "select_element",
+        "description": "Choose the next web action: the letter of an element from the choices, the operation and its value.",
+        "parameters": {"type": "object", "properties": {
+            "choice": {**_TEXT, "description": "The letter of the chosen element (A means none of the above)."},
+            "operation": {"type": "string", "enum": ["CLICK", "SELECT", "TYPE"]},
+            "value": {**_TEXT, "description": "The option to select or the text to type."},
+        }, "required": ["choice"]},
+    }],
+}
+
+
+def render_step(rng: random.Random, step: ParsedStep) -> str:
+    """One parsed step as prose: the thought as written, then the call, the answer, or nothing."""
+    if step.final:
+        answer = step.arguments if isinstance(step.arguments, str) else json.dumps(step.arguments, ensure_ascii=False)
+        closing = rng.choice(FINAL_ANSWERS).format(answer=answer) if answer.strip() else rng.choice(TASK_DONE)
+        return f"{step.thought}\n\n{closing}" if step.thought else closing
+    if step.action == THINK_ONLY:
+        return step.thought
+    call = render_call(rng, step.action, step.arguments)
+    if not step.thought:
+        return call
+    return step.thought + ("\n\n" if "\n" in step.thought else rng.choice((" ", "\n"))) + call
+
+
+def agentinstruct_tflan_row(record: AgentInstructRecord, seed: int) -> dict[str, Any] | Rejected:
+    """The aligned trajectory: instruction and untrained turns kept, trained steps re-rendered, observations as tool turns."""
+    rng = rng_for(seed, "agentinstruct-tflan", record.id)
+    messages: list[dict[str, Any]] = []
+    previous_trained = False
+    for index, turn in enumerate(record.turns):
+        trained = turn.role == "assistant" and bool(turn.loss)
+        if trained:
+            step = parse_agentinstruct_turn(record.task, turn.content)
+            if step is None:
+                return Rejected("agentinstruct", record.where,
+                                f"{record.task} turn {index} does not follow the {record.task} grammar: {turn.content[:80]!r}",
+                                fatal=False, raw={"turn": index, "value": turn.content}, category="unparseable_step")
+            messages.append(message("assistant", render_step(rng, step), True, "answer" if step.final else "reasoning"))
+        elif turn.role == "user" and previous_trained:
+            messages.append(message("tool", turn.content))
+        else:
+            messages.append(message(turn.role, turn.content, False))
+        previous_trained = trained
+    return row(record.id, "agentinstruct", record.task, "tflan", messages, TASK_TOOLS.get(record.task, []))

@@ -1,0 +1,183 @@
+"""Writes the dataset folder: Parquet shards streamed per config/split, staged then renamed.
+
+Rows are flushed in row groups as they come, so memory does not grow with the input;
+the `default` mixture is shuffled through on-disk buckets keyed by a seeded hash.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dataset_builder.schema import features_for
+from dataset_builder.transforms.rows import unit_hash
+
+ROW_GROUP = 1000
+
+
+@dataclass
+class ConfigStats:
+    """What the report and card say about one config/split, counted while writing."""
+
+    rows: int = 0
+    assistant_turns: int = 0
+    trained_turns: int = 0
+    untrained_turns: int = 0
+    capabilities: Counter = field(default_factory=Counter)
+    trained_capabilities: Counter = field(default_factory=Counter)
+    formats: Counter = field(default_factory=Counter)
+    approx_tokens: int = 0
+    with_tools: int = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows += 1
+        self.formats[row["format"]] += 1
+        self.with_tools += row["tools"] != "[]"
+        for msg in row["messages"]:
+            self.approx_tokens += len(msg["content"]) // 4
+            if msg["role"] != "assistant":
+                continue
+            self.assistant_turns += 1
+            self.capabilities[msg["capability"]] += 1
+            if msg["loss"]:
+                self.trained_turns += 1
+                self.trained_capabilities[msg["capability"]] += 1
+            else:
+                self.untrained_turns += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "assistant_turns": self.assistant_turns,
+            "trained_turns": self.trained_turns,
+            "untrained_turns": self.untrained_turns,
+            "assistant_turns_by_capability": dict(sorted(self.capabilities.items())),
+            "trained_turns_by_capability": dict(sorted(self.trained_capabilities.items())),
+            "rows_by_format": dict(sorted(self.formats.items())),
+            "rows_with_tools": self.with_tools,
+            "approx_tokens_chars_div_4": self.approx_tokens,
+        }
+
+
+class ShardedParquetSink:
+    """One config/split: row groups of ROW_GROUP rows, a new shard every `rows_per_shard` rows."""
+
+    def __init__(self, folder: Path, config: str, split: str, rows_per_shard: int):
+        self.folder = folder / "data" / config
+        self.config, self.split = config, split
+        self.rows_per_shard = rows_per_shard
+        self.schema = features_for(config).arrow_schema
+        self.stats = ConfigStats()
+        self._buffer: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._shard_rows = 0
+        self._parts: list[Path] = []
+
+    def write(self, row: dict[str, Any]) -> None:
+        self.stats.add(row)
+        self._buffer.append(row)
+        if len(self._buffer) >= ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        while self._buffer:
+            if self._writer is None:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                part = self.folder / f".{self.split}-part{len(self._parts):05d}.parquet"
+                self._parts.append(part)
+                self._writer = pq.ParquetWriter(part, self.schema, compression="zstd")
+                self._shard_rows = 0
+            room = self.rows_per_shard - self._shard_rows
+            batch, self._buffer = self._buffer[:room], self._buffer[room:]
+            self._writer.write_table(pa.Table.from_pylist(batch, schema=self.schema), row_group_size=ROW_GROUP)
+            self._shard_rows += len(batch)
+            if self._shard_rows >= self.rows_per_shard:
+                self._writer.close()
+                self._writer = None
+
+    def close(self) -> list[str]:
+        self._flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        names = []
+        for index, part in enumerate(self._parts):
+            final = self.folder / f"{self.split}-{index:05d}-of-{len(self._parts):05d}.parquet"
+            part.rename(final)
+            names.append(final.name)
+        return names
+
+
+class MixtureBuckets:
+    """Shuffles the `default` mixture on disk: rows go to buckets by a seeded hash, each bucket sorted."""
+
+    def __init__(self, work: Path, seed: int, buckets: int = 64):
+        self.work = work / "mixture"
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.seed = seed
+        self.count = buckets
+        self._handles = [open(self.work / f"{i:03d}.jsonl", "w", encoding="utf-8") for i in range(buckets)]
+        self._validation_keys: list[float] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        key = unit_hash(self.seed, "mixture-order", f"{row['format']}\x1f{row['id']}")
+        self._validation_keys.append(unit_hash(self.seed, "validation", f"{row['format']}\x1f{row['id']}"))
+        handle = self._handles[min(int(key * self.count), self.count - 1)]
+        handle.write(json.dumps([key, row], ensure_ascii=False) + "\n")
+
+    def __len__(self) -> int:
+        return len(self._validation_keys)
+
+    def drain(self, train: ShardedParquetSink, validation: ShardedParquetSink, fraction: float) -> None:
+        """Emit rows in hash order; the `fraction` of rows with the smallest validation hashes go to validation."""
+        for handle in self._handles:
+            handle.close()
+        size = round(len(self._validation_keys) * fraction) if self._validation_keys else 0
+        size = max(1, size) if len(self._validation_keys) > 1 and fraction > 0 else size
+        threshold = heapq.nsmallest(size, self._validation_keys)[-1] if size else -1.0
+        for index in range(self.count):
+            path = self.work / f"{index:03d}.jsonl"
+            with open(path, encoding="utf-8") as handle:
+                entries = [json.loads(line) for line in handle]
+            entries.sort(key=lambda entry: (entry[0], entry[1]["id"]))
+            for _, row in entries:
+                key = unit_hash(self.seed, "validation", f"{row['format']}\x1f{row['id']}")
+                (validation if key <= threshold else train).write(row)
+            path.unlink()
+
+
+class StagedFolder:
+    """Everything is written under a hidden sibling folder and renamed into place only when complete."""
+
+    def __init__(self, out: Path):
+        self.out = out.resolve()
+        self.staging = self.out.parent / f".{self.out.name}.partial-{os.getpid()}"
+
+    def __enter__(self) -> "StagedFolder":
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.out.parent.glob(f".{self.out.name}.partial-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.staging.mkdir()
+        return self
+
+    def commit(self) -> None:
+        shutil.rmtree(self.staging / "_work", ignore_errors=True)
+        previous = self.out.parent / f".{self.out.name}.previous-{os.getpid()}"
+        if self.out.exists():
+            self.out.rename(previous)
+        self.staging.rename(self.out)
+        if previous.exists():
+            shutil.rmtree(previous)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self.staging.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)

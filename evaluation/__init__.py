@@ -1,0 +1,1 @@
+"""Evaluation tools for the Agent-FLAN release kit (tool-call detection, hallucination metrics)."""
