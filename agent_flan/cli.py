@@ -99,10 +99,8 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 
 def _add_detect(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
-        "detect", help="judge whether one model reply (stdin) calls a tool; prints JSON", add_help=False)
-    parser.add_argument("rest", nargs=argparse.REMAINDER)
-    parser.set_defaults(handler=lambda args: __import__("evaluation.detect_cli", fromlist=["main"]).main(args.rest))
+    # Listed here for `agent-flan --help`; `main` hands its arguments to evaluation.detect_cli untouched.
+    commands.add_parser("detect", help="judge whether one model reply (stdin) calls a tool; prints JSON")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -117,6 +115,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["detect"]:
+        from evaluation.detect_cli import main as detect_main
+
+        return detect_main(argv[1:])
     args = make_parser().parse_args(argv)
     from dataset_builder.errors import BadInputError
 

@@ -62,7 +62,7 @@ def card_data(report: dict[str, Any]) -> DatasetCardData:
     return data
 
 
-def render_dataset_card(report: dict[str, Any]) -> str:
+def render_dataset_card(report: dict[str, Any], folder: Path | None = None) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined, keep_trailing_newline=True)
     body = env.get_template("dataset_card.md.j2").render(report=report, license_note=LICENSE_NOTE, descriptions={k: v[1] for k, v in CONFIGS.items()})
     card = DatasetCard(f"---\n{card_data(report).to_yaml()}\n---\n{body}")

@@ -319,7 +319,7 @@ def build(
         (staged.staging / "recipe.yaml").write_text(recipe.to_yaml(), encoding="utf-8")
         from cards.dataset_card import render_dataset_card
 
-        (staged.staging / "README.md").write_text(render_dataset_card(report), encoding="utf-8")
+        (staged.staging / "README.md").write_text(render_dataset_card(report, staged.staging), encoding="utf-8")
         staged.commit()
     return report
 

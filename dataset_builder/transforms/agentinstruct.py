@@ -9,16 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from dataset_builder.records import AgentInstructRecord
+from dataset_builder.transforms.react_parsing import parse_agentinstruct_turn
 from dataset_builder.transforms.rows import message, row
-
-_FINAL_MARKERS = ("Final Answer:", "Act: answer(", "Act: finish", "Answer:")
 
 
 def is_final_turn(task: str, content: str) -> bool:
-    """The turn that ends the episode: answer for db/kg/os; the only turn for mind2web."""
-    if task == "mind2web":
-        return True
-    return any(marker in content for marker in _FINAL_MARKERS[:3])
+    """The turn that ends the episode, by the same grammar the aligned rendering uses."""
+    parsed = parse_agentinstruct_turn(task, content)
+    return parsed is not None and parsed.final
 
 
 def react_row(record: AgentInstructRecord) -> dict[str, Any]:
