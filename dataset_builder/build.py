@@ -83,13 +83,15 @@ class Build:
         self.vetting: Counter = Counter()
         self.general_rows = 0
         self.training_glaive_ids: set[str] = set()
+        self.count_tokens = _token_counter(recipe.tokenizer)
         self.query_overlap_dropped = 0
 
     # -- plumbing ---------------------------------------------------------------------------
     def sink(self, config: str, split: str = "train") -> ShardedParquetSink:
         key = (config, split)
         if key not in self.sinks:
-            self.sinks[key] = ShardedParquetSink(self.staging, config, split, self.recipe.rows_per_shard)
+            self.sinks[key] = ShardedParquetSink(self.staging, config, split, self.recipe.rows_per_shard,
+                                                 self.count_tokens, self.recipe.tokenizer or "")
         return self.sinks[key]
 
     def emit(self, config: str, row: dict[str, Any], mix: bool = True) -> None:
@@ -130,11 +132,12 @@ class Build:
     # -- sources ----------------------------------------------------------------------------
     def agentinstruct(self, source: SourceInput) -> None:
         for record in self.records("agentinstruct", read_agentinstruct(source.files)):
-            self.emit("agent_instruct_react", ai_transforms.react_row(record))
             aligned = agentinstruct_tflan_row(record, self.recipe.seed)
             if isinstance(aligned, Rejected):
+                # Like the paper (App. B), a trajectory not in Thought-Action form is left out of both configs.
                 self.reject("agentinstruct", aligned)
                 continue
+            self.emit("agent_instruct_react", ai_transforms.react_row(record))
             aligned["id"] = f"{record.id}_tflan"  # the mixture holds both renderings of one trajectory
             self.emit("agent_instruct_tflan", aligned)
             self.written("agentinstruct")
@@ -146,7 +149,7 @@ class Build:
             self.remember_tools(trajectory.tools)
             config = tb_transforms.assign_config(trajectory.id, recipe.seed, recipe.toolbench_split)
             if config == "toolbench_react":
-                self.emit(config, tb_transforms.react_row(trajectory))
+                self.emit(config, tb_transforms.react_row(trajectory, recipe.seed))
             else:
                 self.emit(config, tb_transforms.tflan_row(trajectory, recipe.seed, recipe.loss_weights,
                                                           cot=config == "toolbench_tflan_cot"))
@@ -322,6 +325,23 @@ def build(
         (staged.staging / "README.md").write_text(render_dataset_card(report, staged.staging), encoding="utf-8")
         staged.commit()
     return report
+
+
+def _token_counter(name: str | None):
+    """Token lengths with the named tokenizer (loaded once, local files or Hub), or None for the fast proxy."""
+    if not name:
+        return None
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name)
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"recipe tokenizer {name!r} cannot be loaded: {exc}") from None
+
+    def count(texts: list[str]) -> list[int]:
+        return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+
+    return count
 
 
 def _expected_configs(inputs: dict[str, SourceInput], only_given: bool) -> list[str]:

@@ -30,6 +30,8 @@ class BuildRecipe:
     general_fraction: float = 1.0
     validation_fraction: float = 0.02
     rows_per_shard: int = 50_000
+    # Tokenizer (Hub id or local folder) for the report's token counts; empty: characters / 4.
+    tokenizer: str | None = None
 
     @classmethod
     def load(cls, path: Path | None) -> "BuildRecipe":

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,15 +36,20 @@ class ConfigStats:
     capabilities: Counter = field(default_factory=Counter)
     trained_capabilities: Counter = field(default_factory=Counter)
     formats: Counter = field(default_factory=Counter)
-    approx_tokens: int = 0
+    tokens: int = 0
+    trained_tokens_by_capability: Counter = field(default_factory=Counter)
     with_tools: int = 0
+    count_tokens: Callable[[list[str]], list[int]] | None = None
+    tokenizer_name: str = ""
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows += 1
         self.formats[row["format"]] += 1
         self.with_tools += row["tools"] != "[]"
-        for msg in row["messages"]:
-            self.approx_tokens += len(msg["content"]) // 4
+        contents = [msg["content"] for msg in row["messages"]]
+        lengths = self.count_tokens(contents) if self.count_tokens else [len(text) // 4 for text in contents]
+        for msg, length in zip(row["messages"], lengths):
+            self.tokens += length
             if msg["role"] != "assistant":
                 continue
             self.assistant_turns += 1
@@ -51,6 +57,7 @@ class ConfigStats:
             if msg["loss"]:
                 self.trained_turns += 1
                 self.trained_capabilities[msg["capability"]] += 1
+                self.trained_tokens_by_capability[msg["capability"]] += length
             else:
                 self.untrained_turns += 1
 
@@ -64,19 +71,22 @@ class ConfigStats:
             "trained_turns_by_capability": dict(sorted(self.trained_capabilities.items())),
             "rows_by_format": dict(sorted(self.formats.items())),
             "rows_with_tools": self.with_tools,
-            "approx_tokens_chars_div_4": self.approx_tokens,
+            "tokens": self.tokens,
+            "trained_tokens_by_capability": dict(sorted(self.trained_tokens_by_capability.items())),
+            "token_counter": self.tokenizer_name or "approx: characters / 4",
         }
 
 
 class ShardedParquetSink:
     """One config/split: row groups of ROW_GROUP rows, a new shard every `rows_per_shard` rows."""
 
-    def __init__(self, folder: Path, config: str, split: str, rows_per_shard: int):
+    def __init__(self, folder: Path, config: str, split: str, rows_per_shard: int,
+                 count_tokens: Callable[[list[str]], list[int]] | None = None, tokenizer_name: str = ""):
         self.folder = folder / "data" / config
         self.config, self.split = config, split
         self.rows_per_shard = rows_per_shard
         self.schema = features_for(config).arrow_schema
-        self.stats = ConfigStats()
+        self.stats = ConfigStats(count_tokens=count_tokens, tokenizer_name=tokenizer_name)
         self._buffer: list[dict[str, Any]] = []
         self._writer: pq.ParquetWriter | None = None
         self._shard_rows = 0

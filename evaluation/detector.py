@@ -269,7 +269,7 @@ def _bracket_spans(text: str):
 
 # Key spellings seen in Agent-FLAN / ToolBench / LangChain / OpenAI data, compared
 # after lower-casing and turning spaces into underscores.  Order = preference.
-_NAME_KEYS = ("name", "tool_name", "function_name", "api_name", "tool", "function", "api", "action")
+_NAME_KEYS = ("name", "tool_name", "function_name", "api_name", "tool", "function", "api", "action", "command")
 _ARG_KEYS = ("arguments", "args", "parameters", "params", "param", "action_input", "tool_input", "kwargs")
 _WEAK_ARG_KEYS = ("input",)  # only counts when it holds a dict: {"name":..,"input":"text"} is a form field
 _LIST_KEYS = ("tool_calls", "function_calls", "calls")

@@ -645,6 +645,17 @@ def render_call(rng: random.Random, name: str, arguments: Arguments, serialiser:
     `serialiser` forces one (tests); otherwise the choice is among those that can carry the call
     (e.g. `function_call` needs identifier keys). Raises TypeError for non-JSON argument values.
     """
+    block = render_arguments(rng, name, arguments, serialiser)
+    return f"{elicit(rng, name)} {block}"
+
+
+def elicit(rng: random.Random, name: str) -> str:
+    """The sentence that names the tool: the `retrieval` turn of a decomposed step."""
+    return rng.choice(ELICITATIONS).format(name=name)
+
+
+def render_arguments(rng: random.Random, name: str, arguments: Arguments, serialiser: str | None = None) -> str:
+    """A lead-in phrase and the fenced call: the `understanding` turn; `parse_rendered_call` reads it back."""
     check_arguments(arguments)
     if not isinstance(name, str) or not name or "\n" in name:
         raise ValueError(f"a tool name must be a non-empty single-line string, got {name!r}")
@@ -654,11 +665,10 @@ def render_call(rng: random.Random, name: str, arguments: Arguments, serialiser:
             raise ValueError(f"serialiser {serialiser!r} cannot carry this call to {name!r}")
     else:
         chosen = rng.choice([s for s in SERIALISERS.values() if s.accepts(name, arguments)])
-    sentence = rng.choice(ELICITATIONS).format(name=name)
     intro = rng.choice(chosen.intros)
     body = chosen.render(rng, name, arguments)
     fence = "`" * max(3, _longest_backtick_run(body) + 1)
-    return f"{sentence} {intro}\n{fence}{chosen.language}\n{body}\n{fence}"
+    return f"{intro}\n{fence}{chosen.language}\n{body}\n{fence}"
 
 
 _CLOSING_FENCE = re.compile(r"\n(`{3,})\Z")

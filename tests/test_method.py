@@ -1,0 +1,169 @@
+"""The Agent-FLAN method in the builder: nothing lost in conversion, split shares, loss retention,
+Agent-H size and hygiene, negatives that never call."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import write_jsonl
+from dataset_builder.build import build
+from dataset_builder.errors import Location
+from dataset_builder.recipe import BuildRecipe
+from dataset_builder.records import ToolBenchTrajectory, ToolStep
+from dataset_builder.transforms.alignment import parse_rendered_call
+from dataset_builder.transforms.toolbench import instruct_rows, react_format, react_row, tflan_row
+from dataset_builder.transforms.rows import rng_for
+from evaluation.detector import detect
+from synthetic import glaive_records, write_toolbench
+
+WEIGHTS = {"reasoning": 1.0, "retrieval": 0.5, "understanding": 0.7}
+names = st.from_regex(r"[a-z][a-z0-9_]{0,20}_for_[a-z]{1,8}", fullmatch=True)
+values = st.one_of(st.text(max_size=30), st.integers(-10**6, 10**6), st.booleans(), st.none(),
+                   st.lists(st.text(max_size=8), max_size=3))
+argument_dicts = st.dictionaries(st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True), values, max_size=4)
+
+
+@st.composite
+def trajectories(draw) -> ToolBenchTrajectory:
+    steps = []
+    for _ in range(draw(st.integers(1, 4))):
+        arguments = draw(st.one_of(argument_dicts.map(json.dumps), st.just("{'q': 'single quotes',}")))
+        steps.append(ToolStep(draw(st.text(max_size=40)).strip(), draw(names), arguments,
+                              json.dumps({"error": "", "response": draw(st.text(max_size=40))})))
+    tools = [{"name": step.action, "description": "d", "parameters": {"type": "object", "properties": {}}} for step in steps]
+    return ToolBenchTrajectory(draw(st.from_regex(r"toolbench_[0-9a-f]{16}", fullmatch=True)), draw(st.text(min_size=1, max_size=40)),
+                               "system", tools, steps, "give_answer", draw(st.text(min_size=1, max_size=60)), "", "toolllama",
+                               Location("synthetic"))
+
+
+def _expected_arguments(step: ToolStep):
+    return step.arguments if step.arguments is not None else step.action_input
+
+
+@settings(max_examples=150, deadline=None)
+@given(trajectories(), st.integers(0, 3))
+def test_conversation_forms_lose_nothing_and_calls_parse_back(trajectory, seed):
+    for cot in (False, True):
+        produced = tflan_row(trajectory, seed, WEIGHTS, cot=cot)
+        messages = produced["messages"]
+        calls = [parse_rendered_call(m["content"]) for m in messages
+                 if m["role"] == "assistant" and m["capability"] in ("understanding", "reasoning") and "```" in m["content"]]
+        assert calls == [(s.action, _expected_arguments(s)) for s in trajectory.steps]
+        assert [m["content"] for m in messages if m["role"] == "tool"] == [s.observation for s in trajectory.steps]
+        assert messages[-1] == {"role": "assistant", "content": trajectory.final_answer, "loss": True, "capability": "answer"}
+        reasoning = [m["content"] for m in messages if m["capability"] == "reasoning"]
+        if cot:
+            assert all(turn.startswith(step.thought) for step, turn in zip(trajectory.steps, reasoning))
+        else:
+            assert reasoning == [step.thought for step in trajectory.steps if step.thought]
+
+
+@settings(max_examples=150, deadline=None)
+@given(trajectories(), st.integers(0, 3))
+def test_react_form_loses_nothing(trajectory, seed):
+    produced = react_row(trajectory, seed)
+    fmt = react_format(rng_for(seed, "react-format", trajectory.id))
+    steps = [m["content"] for m in produced["messages"] if m["role"] == "assistant"]
+    for step, text in zip(trajectory.steps, steps):
+        if fmt.kind == "json":
+            decoded = json.loads(text)
+            assert (decoded[fmt.action], decoded[fmt.arguments], decoded[fmt.thought]) == (step.action, _expected_arguments(step), step.thought)
+        else:
+            assert f"{fmt.action}: {step.action}\n" in text and step.action_input.strip() in text or json.dumps(step.arguments, ensure_ascii=False) in text
+    assert [m["content"] for m in produced["messages"] if m["role"] == "tool"] == [s.observation for s in trajectory.steps]
+    assert trajectory.final_answer in steps[-1] or json.dumps(trajectory.final_answer, ensure_ascii=False)[1:-1] in steps[-1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(trajectories(), st.integers(0, 3))
+def test_instruct_replies_follow_their_template(trajectory, seed):
+    for sample in instruct_rows(trajectory, seed, limit=10):
+        reply = sample["messages"][-1]["content"]
+        (tool,) = json.loads(sample["tools"])
+        step = trajectory.steps[int(sample["id"].rsplit("_s", 1)[1])]
+        if sample["format"] == "instruct_json":
+            decoded = json.loads(reply)
+            assert sorted(map(repr, decoded.values())) == sorted(map(repr, [decoded[k] for k in decoded]))
+            assert step.action in decoded.values() and step.arguments in decoded.values()
+            assert detect(reply, [tool]).calls_tool
+        else:
+            assert step.action in reply and json.dumps(step.arguments, ensure_ascii=False) in reply
+
+
+@pytest.fixture(scope="module")
+def big_toolbench(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("synthetic")
+    source = write_toolbench(folder / "toolllama.json", 1200)
+    out = folder / "agent-flan"
+    report = build(out, {"toolbench": str(source)}, only_given=True, progress=False)
+    return out, report
+
+
+def test_split_shares_match_the_recipe(big_toolbench):
+    _, report = big_toolbench
+    rows = {name: report["configs"][name]["splits"]["train"]["rows"] for name in ("toolbench_react", "toolbench_tflan", "toolbench_tflan_cot")}
+    total = sum(rows.values())
+    assert total == 1200 == report["sources"]["toolbench"]["written"]
+    for name, share in BuildRecipe().toolbench_split.items():
+        assert abs(rows[name] / total - share) <= 0.03, (name, rows[name] / total)
+
+
+def test_loss_retention_per_capability_matches_the_weights(big_toolbench):
+    out, _ = big_toolbench
+    kept, seen = Counter(), Counter()
+    for path in (out / "data/toolbench_tflan").glob("*.parquet"):
+        for row in pq.read_table(path).to_pylist():
+            for m in row["messages"]:
+                if m["role"] == "assistant" and m["capability"] in WEIGHTS:
+                    seen[m["capability"]] += 1
+                    kept[m["capability"]] += m["loss"]
+    for capability, weight in WEIGHTS.items():
+        assert abs(kept[capability] / seen[capability] - weight) <= 0.03, (capability, kept[capability] / seen[capability])
+
+
+def test_two_seeds_differ_in_assignment(tmp_path):
+    source = write_toolbench(tmp_path / "t.json", 200)
+    a = build(tmp_path / "a", {"toolbench": str(source)}, only_given=True, progress=False)
+    b = build(tmp_path / "b", {"toolbench": str(source)}, recipe=BuildRecipe(seed=7), only_given=True, progress=False)
+    assert a["configs"]["toolbench_react"] != b["configs"]["toolbench_react"]
+
+
+def test_paper_weights_recipe_is_honoured(tmp_path):
+    from dataset_builder.recipe import DEFAULT_RECIPE
+
+    recipe = BuildRecipe.load(DEFAULT_RECIPE.parent / "agent_flan_paper_weights.yaml")
+    assert recipe.loss_weights == {"reasoning": 1.0, "retrieval": 0.25, "understanding": 0.75}
+    assert BuildRecipe.load(DEFAULT_RECIPE) == BuildRecipe()
+
+
+def test_full_size_glaive_reaches_the_papers_agent_h_size_without_leaking(tmp_path):
+    source = write_jsonl(tmp_path / "glaive.jsonl", glaive_records(2400))
+    out = tmp_path / "agent-flan"
+    report = build(out, {"glaive": str(source)}, only_given=True, progress=False)
+    assert report["configs"]["agent_h"]["splits"]["test"]["rows"] >= 1845
+    assert report["agent_h"]["overlap_with_training_by_id"] == 0
+    agent_h = pq.read_table(next((out / "data/agent_h").glob("*.parquet"))).to_pylist()
+    situations = Counter((r["situation"], r["prompt_style"]) for r in agent_h)
+    assert len(situations) == 8
+    held_queries = {r["messages"][1]["content"] for r in agent_h}
+    negatives = pq.read_table(next((out / "data/toolbench_negative").glob("*.parquet"))).to_pylist()
+    assert not held_queries & {r["messages"][1]["content"] for r in negatives}
+
+
+def test_negatives_never_call_and_about_half_offer_tools(tmp_path):
+    source = write_jsonl(tmp_path / "glaive.jsonl", glaive_records(800))
+    out = tmp_path / "agent-flan"
+    report = build(out, {"glaive": str(source)}, recipe=BuildRecipe(negative_count=200), only_given=True, progress=False)
+    negatives = pq.read_table(next((out / "data/toolbench_negative").glob("*.parquet"))).to_pylist()
+    assert len(negatives) == 200
+    for row in negatives:
+        assert not detect(row["messages"][-1]["content"], json.loads(row["tools"])).calls_tool
+    share = sum(row["tools"] != "[]" for row in negatives) / len(negatives)
+    assert 0.4 <= share <= 0.6, share
+    assert report["negatives_vetting"] == {"ok": 200}
