@@ -49,6 +49,36 @@ class _Candidate:
     counted: bool = False  # the record is already written elsewhere (general chat in the mixture)
 
 
+class _CandidatePool:
+    """Keeps the `size` candidates with the smallest seeded hash while streaming: memory stays bounded."""
+
+    def __init__(self, size: int, seed: int, settle):
+        self.size, self.seed, self.settle = size, seed, settle
+        self._heap: list[tuple[float, str, int, _Candidate]] = []
+        self._added = 0
+
+    def add(self, candidate: _Candidate) -> None:
+        key = unit_hash(self.seed, "negative", candidate.negative["id"])
+        # heapq is a min-heap: store negated keys so the worst kept candidate is on top.
+        entry = (-key, _reverse(candidate.negative["id"]), self._added, candidate)
+        self._added += 1
+        if self.size <= 0:
+            self.settle(candidate, "over negative_count", "not_selected")
+        elif len(self._heap) < self.size:
+            heapq.heappush(self._heap, entry)
+        else:
+            dropped = heapq.heappushpop(self._heap, entry)
+            self.settle(dropped[3], "over negative_count", "not_selected")
+
+    def chosen(self) -> list[_Candidate]:
+        return [entry[3] for entry in sorted(self._heap, key=lambda e: (-e[0], _reverse(e[1])))]
+
+
+def _reverse(text: str) -> str:
+    """An order-reversing key for ids, so ties on the hash break by id in the min-heap."""
+    return "".join(chr(0x10FFFF - ord(c)) for c in text)
+
+
 def _query_key(turns: list[Turn]) -> str:
     first = next((turn.content for turn in turns if turn.role == "user"), "")
     return " ".join(first.lower().split())
@@ -166,7 +196,7 @@ class Build:
     def glaive_and_general(self, glaive: SourceInput | None, general: SourceInput | None) -> dict[str, Any]:
         """Agent-H from held-out glaive conversations; negatives from the rest and from general chat."""
         recipe = self.recipe
-        candidates: list[_Candidate] = []
+        candidates = _CandidatePool(recipe.negative_count, recipe.seed, self._settle)
         heldout_ids: set[str] = set()
         heldout_queries: set[str] = set()
         if glaive is not None:
@@ -187,7 +217,7 @@ class Build:
                     continue
                 kind = "with_tools" if conversation.tools else (
                     "tool_like" if situation_of(conversation) == "tool_needed_no_tools" else "chat")
-                candidates.append(_Candidate("glaive", conversation.where, conversation.id, kind, negative,
+                candidates.add(_Candidate("glaive", conversation.where, conversation.id, kind, negative,
                                              _query_key(conversation.turns)))
         if general is not None:
             for record in self.records("general", read_general(general.files)):
@@ -197,7 +227,7 @@ class Build:
                     self.general_rows += 1
                 negative = negative_from_chat(record, [])
                 if negative is not None:
-                    candidates.append(_Candidate("general", record.where, record.id, "chat", negative,
+                    candidates.add(_Candidate("general", record.where, record.id, "chat", negative,
                                                  _query_key(record.turns), counted=in_mixture))
                 if in_mixture:
                     self.written("general")
@@ -209,13 +239,10 @@ class Build:
                 "overlap_with_training_by_id": len(heldout_ids & self.training_glaive_ids),
                 "overlap_with_training_by_query": self.query_overlap_dropped}
 
-    def _negatives(self, candidates: list["_Candidate"], heldout_queries: set[str]) -> None:
-        """Pick `negative_count` candidates by seeded hash; offer irrelevant tools to about half; vet each reply."""
+    def _negatives(self, candidates: "_CandidatePool", heldout_queries: set[str]) -> None:
+        """Offer irrelevant tools to about half of the chosen candidates; vet each reply; write them."""
         recipe = self.recipe
-        ranked = sorted(candidates, key=lambda c: (unit_hash(recipe.seed, "negative", c.negative["id"]), c.negative["id"]))
-        chosen, rest = ranked[: recipe.negative_count], ranked[recipe.negative_count:]
-        for candidate in rest:
-            self._settle(candidate, "over negative_count", "not_selected")
+        chosen = candidates.chosen()
         target = round(recipe.negative_tools_share * len(chosen))
         have = sum(c.kind == "with_tools" for c in chosen)
         for candidate in [c for c in chosen if c.kind == "chat"][: max(0, target - have)]:
@@ -248,13 +275,26 @@ class Build:
             self.reject(candidate.origin, Rejected(candidate.origin, candidate.where, reason, fatal=False, category=category))
 
     def _heldout_threshold(self, glaive: SourceInput) -> float:
-        """Pass 1 over glaive: the hash below which `agent_h_conversations` conversations fall."""
-        keys = [unit_hash(self.recipe.seed, "agent-h", item.id) for item in read_glaive(glaive.files)
-                if isinstance(item, GlaiveConversation)]
-        if not keys:
+        """Pass 1 over glaive: the hash at or below which the held-out conversations fall.
+
+        At most `agent_h_conversations`, and never more than half of glaive, so negatives keep a share.
+        """
+        limit = self.recipe.agent_h_conversations
+        smallest: list[float] = []  # negated: a bounded max-heap of the `limit` smallest hashes
+        total = 0
+        for item in read_glaive(glaive.files):
+            if not isinstance(item, GlaiveConversation):
+                continue
+            total += 1
+            key = -unit_hash(self.recipe.seed, "agent-h", item.id)
+            if len(smallest) < limit:
+                heapq.heappush(smallest, key)
+            elif limit > 0:
+                heapq.heappushpop(smallest, key)
+        wanted = min(limit, max(1, total // 2)) if total else 0
+        if not wanted:
             return -1.0
-        wanted = min(self.recipe.agent_h_conversations, max(1, len(keys) // 2))
-        return heapq.nsmallest(wanted, keys)[-1]
+        return sorted(-key for key in smallest)[wanted - 1]
 
     def _irrelevant_tools(self, key: str) -> list[dict[str, Any]]:
         if not self.tool_pool:

@@ -6,7 +6,6 @@ the `default` mixture is shuffled through on-disk buckets keyed by a seeded hash
 
 from __future__ import annotations
 
-import heapq
 import json
 import os
 import shutil
@@ -136,32 +135,37 @@ class MixtureBuckets:
         self.seed = seed
         self.count = buckets
         self._handles = [open(self.work / f"{i:03d}.jsonl", "w", encoding="utf-8") for i in range(buckets)]
-        self._validation_keys: list[float] = []
+        self._rows = 0
+        self._smallest_validation_key = 1.0
 
     def add(self, row: dict[str, Any]) -> None:
         key = unit_hash(self.seed, "mixture-order", f"{row['format']}\x1f{row['id']}")
-        self._validation_keys.append(unit_hash(self.seed, "validation", f"{row['format']}\x1f{row['id']}"))
+        self._rows += 1
+        self._smallest_validation_key = min(self._smallest_validation_key, self._validation_key(row))
         handle = self._handles[min(int(key * self.count), self.count - 1)]
         handle.write(json.dumps([key, row], ensure_ascii=False) + "\n")
 
     def __len__(self) -> int:
-        return len(self._validation_keys)
+        return self._rows
+
+    def _validation_key(self, row: dict[str, Any]) -> float:
+        return unit_hash(self.seed, "validation", f"{row['format']}\x1f{row['id']}")
 
     def drain(self, train: ShardedParquetSink, validation: ShardedParquetSink, fraction: float) -> None:
-        """Emit rows in hash order; the `fraction` of rows with the smallest validation hashes go to validation."""
+        """Emit rows in hash order; rows whose validation hash falls below `fraction` go to validation
+        (at least one row when there are two or more, so the split always exists)."""
         for handle in self._handles:
             handle.close()
-        size = round(len(self._validation_keys) * fraction) if self._validation_keys else 0
-        size = max(1, size) if len(self._validation_keys) > 1 and fraction > 0 else size
-        threshold = heapq.nsmallest(size, self._validation_keys)[-1] if size else -1.0
+        threshold = fraction if fraction > 0 and self._rows > 1 else -1.0
+        if threshold >= 0:
+            threshold = max(threshold, self._smallest_validation_key)
         for index in range(self.count):
             path = self.work / f"{index:03d}.jsonl"
             with open(path, encoding="utf-8") as handle:
                 entries = [json.loads(line) for line in handle]
             entries.sort(key=lambda entry: (entry[0], entry[1]["id"]))
             for _, row in entries:
-                key = unit_hash(self.seed, "validation", f"{row['format']}\x1f{row['id']}")
-                (validation if key <= threshold else train).write(row)
+                (validation if self._validation_key(row) <= threshold else train).write(row)
             path.unlink()
 
 
