@@ -126,13 +126,16 @@ class _ArrayCursor:
         self.reader = reader
         self.buffer = ""
         self.pos = 0
-        self.line_base = 1
+        # Line of buffer position `_mark`: counting moves forward only, so the cost is linear.
+        self._mark = 0
+        self._mark_line = 1
 
     def more(self) -> Rejected | None:
         if self.pos > 0:
-            self.line_base += self.buffer.count("\n", 0, self.pos)
+            line = self.line_at(self.pos)
             self.buffer = self.buffer[self.pos:]
             self.pos = 0
+            self._mark, self._mark_line = 0, line
         chunk = self.reader.read()
         if isinstance(chunk, Rejected):
             return chunk
@@ -149,7 +152,11 @@ class _ArrayCursor:
                 return failure
 
     def line_at(self, pos: int) -> int:
-        return self.line_base + self.buffer.count("\n", 0, pos)
+        if pos < self._mark:  # an error position behind the mark: count afresh from it backwards
+            return self._mark_line - self.buffer.count("\n", pos, self._mark)
+        self._mark_line += self.buffer.count("\n", self._mark, pos)
+        self._mark = pos
+        return self._mark_line
 
     def elements(self, source: str, name: str) -> Iterator[RawItem]:
         self.pos += 1  # past '['
