@@ -10,12 +10,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from cards.cli import add_commands as add_card_commands
+
 BUILD_EXAMPLES = """examples:
   agent-flan build                                   # embedded samples, offline, writes ./agent-flan
   agent-flan build --agentinstruct THUDM/AgentInstruct --toolbench data/toolllama_G123_dfs_train.json \\
                    --glaive glaiveai/glaive-function-calling-v2 --out agent-flan --seed 0
   agent-flan build --release internlm/Agent-FLAN      # import and fix the official release
   agent-flan build --toolbench my_answers/ --only-given --on-error skip
+  agent-flan build --toolbench data/toolllama_G123_dfs_train.json \\
+                   --responder-url http://localhost:8000 --responder-model Qwen/Qwen2.5-7B-Instruct
 
 then, from the folder that holds agent-flan/:
   python -c "import datasets; print(datasets.load_dataset('agent-flan'))"
@@ -42,6 +46,15 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
                         help="fail: stop at the first malformed record (exit 2); skip: go on and write rejected.jsonl")
     parser.add_argument("--only-given", action="store_true",
                         help="use only the sources named here; configs they cannot feed are left out")
+    responder = parser.add_argument_group(
+        "negatives' replies", "By default negatives reuse the plain answers in glaive and general chat (offline). "
+        "With a responder, ToolBench queries are answered with no tool information, as in the paper.")
+    responder.add_argument("--responder-url", metavar="URL",
+                           help="OpenAI-compatible server (vLLM, TGI, ...); --responder-model names its model")
+    responder.add_argument("--responder-model", metavar="PATH_OR_ID",
+                           help="served model name with --responder-url; otherwise a local transformers model")
+    responder.add_argument("--responder-key-env", metavar="VAR", default="OPENAI_API_KEY",
+                           help="environment variable holding the server's API key (default: OPENAI_API_KEY)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(handler=_run_build)
 
@@ -49,6 +62,7 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
 def _run_build(args: argparse.Namespace) -> int:
     from dataset_builder.build import build
     from dataset_builder.recipe import BuildRecipe
+    from dataset_builder.responders import ResponderSpec
 
     recipe = BuildRecipe.load(args.recipe)
     if args.seed is not None:
@@ -58,6 +72,7 @@ def _run_build(args: argparse.Namespace) -> int:
         {"agentinstruct": args.agentinstruct, "toolbench": args.toolbench, "glaive": args.glaive, "general": args.general},
         release=args.release, recipe=recipe, on_error=args.on_error, only_given=args.only_given,
         progress=not args.no_progress and sys.stderr.isatty(),
+        responder=ResponderSpec(args.responder_url, args.responder_model, args.responder_key_env),
     )
     for name, counts in report["sources"].items():
         print(f"{name:>14}: read {counts['read']}, written {counts['written']}, rejected {counts['rejected']}"
@@ -111,6 +126,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_build(commands)
     _add_validate(commands)
     _add_detect(commands)
+    add_card_commands(commands)
     return parser
 
 

@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from dataset_builder.errors import BadInputError, BadRecordError, Location, Rejected
 from dataset_builder.recipe import BuildRecipe
+from dataset_builder.responders import Responder, ResponderSpec
 from dataset_builder.records import GlaiveConversation, Turn
 from dataset_builder.schema import CONFIGS, TRAINING_CONFIGS
 from dataset_builder.sources.agentinstruct import read_agentinstruct
@@ -30,7 +31,7 @@ from dataset_builder.transforms.general import chat_row
 from dataset_builder.transforms.glaive import agent_h_rows, negative_from_chat, negative_from_glaive, situation_of, system_prompt
 from dataset_builder.transforms.negatives import vet_reply
 from dataset_builder.transforms.release import release_row
-from dataset_builder.transforms.rows import as_function_schema, rng_for, unit_hash
+from dataset_builder.transforms.rows import as_function_schema, message, rng_for, row, unit_hash
 from dataset_builder.writer import MixtureBuckets, ShardedParquetSink, StagedFolder
 
 SOURCE_NAMES = ("agentinstruct", "toolbench", "glaive", "general")
@@ -47,6 +48,7 @@ class _Candidate:
     negative: dict[str, Any]
     query: str
     counted: bool = False  # the record is already written elsewhere (general chat in the mixture)
+    own_tools: frozenset[str] = frozenset()  # tools the query really needs: never offered as "irrelevant"
 
 
 class _CandidatePool:
@@ -99,8 +101,11 @@ class SourceCounts:
 class Build:
     """One build run; holds the sinks, counters and reject log while sources stream through."""
 
-    def __init__(self, recipe: BuildRecipe, staging: Path, on_error: str, progress: bool):
+    def __init__(self, recipe: BuildRecipe, staging: Path, on_error: str, progress: bool,
+                 responder: Responder | None = None):
         self.recipe = recipe
+        self.responder = responder
+        self.candidates = _CandidatePool(recipe.negative_count, recipe.seed, self._settle)
         self.staging = staging
         self.on_error = on_error
         self.progress = progress
@@ -183,6 +188,13 @@ class Build:
             else:
                 self.emit(config, tb_transforms.tflan_row(trajectory, recipe.seed, recipe.loss_weights,
                                                           cot=config == "toolbench_tflan_cot"))
+            if self.responder is not None:
+                # The paper's negatives: ToolBench queries answered with no tool information (App. C).
+                query = [message("system", system_prompt("general", [])), message("user", trajectory.query)]
+                self.candidates.add(_Candidate("toolbench", trajectory.where, trajectory.id, "tool_like",
+                                               row(f"{trajectory.id}_negative", "toolbench", "toolbench", "negative", query),
+                                               _query_key([Turn("user", trajectory.query)]), counted=True,
+                                               own_tools=frozenset(t["name"] for t in trajectory.tools)))
             if instruct_left > 0:
                 for sample in tb_transforms.instruct_rows(trajectory, recipe.seed, min(2, instruct_left)):
                     self.emit("toolbench_instruct", sample)
@@ -196,7 +208,7 @@ class Build:
     def glaive_and_general(self, glaive: SourceInput | None, general: SourceInput | None) -> dict[str, Any]:
         """Agent-H from held-out glaive conversations; negatives from the rest and from general chat."""
         recipe = self.recipe
-        candidates = _CandidatePool(recipe.negative_count, recipe.seed, self._settle)
+        candidates = self.candidates
         heldout_ids: set[str] = set()
         heldout_queries: set[str] = set()
         if glaive is not None:
@@ -243,10 +255,14 @@ class Build:
         """Offer irrelevant tools to about half of the chosen candidates; vet each reply; write them."""
         recipe = self.recipe
         chosen = candidates.chosen()
+        if self.responder is not None:
+            self._respond(chosen)
         target = round(recipe.negative_tools_share * len(chosen))
-        have = sum(c.kind == "with_tools" for c in chosen)
-        for candidate in [c for c in chosen if c.kind == "chat"][: max(0, target - have)]:
-            tools = self._irrelevant_tools(candidate.negative["id"])
+        have = sum(c.negative["tools"] != "[]" for c in chosen)
+        bare = sorted((c for c in chosen if c.negative["tools"] == "[]"),
+                      key=lambda c: (unit_hash(recipe.seed, "negative-tools", c.negative["id"]), c.negative["id"]))
+        for candidate in bare[: max(0, target - have)]:
+            tools = self._irrelevant_tools(candidate.negative["id"], exclude=candidate.own_tools)
             if tools:
                 candidate.negative["tools"] = json.dumps(tools, ensure_ascii=False)
                 candidate.negative["messages"][0]["content"] = system_prompt("general", tools)
@@ -266,8 +282,19 @@ class Build:
             if not candidate.counted:
                 self.written(candidate.origin)
         if len(chosen) < recipe.negative_count:
-            self.notes.append(f"toolbench_negative: {len(chosen)} candidates for {recipe.negative_count} requested "
-                              "(offline responder: only plain answers present in glaive and general chat can be used)")
+            where = ("ToolBench queries, glaive and general chat" if self.responder is not None else
+                     "the plain answers present in glaive and general chat (offline; --responder-url or "
+                     "--responder-model answer ToolBench queries as the paper did)")
+            self.notes.append(f"toolbench_negative: {len(chosen)} candidates for {recipe.negative_count} requested, from {where}")
+
+    def _respond(self, chosen: list["_Candidate"]) -> None:
+        """Replace each chosen candidate's reply with the responder's answer to its bare query."""
+        prompts = {c.negative["id"]: next(m["content"] for m in c.negative["messages"] if m["role"] == "user") for c in chosen}
+        replies = self.responder.answer(prompts)
+        for candidate in chosen:
+            messages = [m for m in candidate.negative["messages"] if m["role"] != "assistant"]
+            messages.append(message("assistant", replies.get(candidate.negative["id"], ""), True, "answer"))
+            candidate.negative["messages"] = messages
 
     def _settle(self, candidate: "_Candidate", reason: str, category: str) -> None:
         """A candidate that did not become a negative: rejected, unless its record is already used elsewhere."""
@@ -296,11 +323,11 @@ class Build:
             return -1.0
         return sorted(-key for key in smallest)[wanted - 1]
 
-    def _irrelevant_tools(self, key: str) -> list[dict[str, Any]]:
-        if not self.tool_pool:
+    def _irrelevant_tools(self, key: str, exclude: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+        names = sorted(set(self.tool_pool) - exclude)
+        if not names:
             return []
         rng = rng_for(self.recipe.seed, "irrelevant-tools", key)
-        names = sorted(self.tool_pool)
         return [self.tool_pool[name] for name in rng.sample(names, k=min(len(names), rng.randint(1, 3)))]
 
     def release(self, source: SourceInput) -> None:
@@ -323,6 +350,7 @@ def build(
     on_error: str = "fail",
     only_given: bool = False,
     progress: bool = True,
+    responder: ResponderSpec | None = None,
 ) -> dict[str, Any]:
     """Run a build and return its report; the folder appears at `out` only when complete."""
     recipe = recipe or BuildRecipe()
@@ -337,7 +365,8 @@ def build(
     if release is not None:
         inputs["release"] = resolve_source("release", release)
     with StagedFolder(out) as staged:
-        run = Build(recipe, staged.staging, on_error, progress)
+        answering = Responder(responder) if responder is not None and responder.given else None
+        run = Build(recipe, staged.staging, on_error, progress, answering)
         if "release" in inputs:
             run.release(inputs["release"])
         if "agentinstruct" in inputs:
@@ -425,6 +454,7 @@ def _report(run: Build, inputs: dict[str, SourceInput], recipe: BuildRecipe, fil
         "configs": {name: configs[name] for name in CONFIGS if name in configs},
         "agent_h": agent_h,
         "negatives_vetting": dict(sorted(run.vetting.items())),
+        "negatives_responder": run.responder.describe() if run.responder is not None else {"runner": "offline: source replies"},
         "general_rows_in_default": run.general_rows,
         "notes": run.notes,
     }
