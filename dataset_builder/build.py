@@ -13,7 +13,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from dataset_builder.errors import BadInputError, BadRecordError, Location, Rejected
+from dataset_builder.errors import BadInputError, BadRecordError, Rejected
 from dataset_builder.recipe import BuildRecipe
 from dataset_builder.responders import Responder, ResponderSpec
 from dataset_builder.records import GlaiveConversation, Turn
@@ -29,7 +29,7 @@ from dataset_builder.transforms import toolbench as tb_transforms
 from dataset_builder.transforms.alignment import agentinstruct_tflan_row
 from dataset_builder.transforms.general import chat_row
 from dataset_builder.transforms.glaive import agent_h_rows, negative_from_chat, negative_from_glaive, situation_of, system_prompt
-from dataset_builder.transforms.negatives import vet_reply
+from dataset_builder.transforms.negatives import Candidate, CandidatePool, query_key, vet_reply
 from dataset_builder.transforms.release import release_row
 from dataset_builder.transforms.rows import as_function_schema, message, rng_for, row, unit_hash
 from dataset_builder.writer import MixtureBuckets, ShardedParquetSink, StagedFolder
@@ -37,53 +37,6 @@ from dataset_builder.writer import MixtureBuckets, ShardedParquetSink, StagedFol
 SOURCE_NAMES = ("agentinstruct", "toolbench", "glaive", "general")
 
 
-@dataclass
-class _Candidate:
-    """A possible negative and the source record it came from (for counting and the overlap check)."""
-
-    origin: str
-    where: Location
-    record_id: str
-    kind: str  # with_tools | tool_like | chat
-    negative: dict[str, Any]
-    query: str
-    counted: bool = False  # the record is already written elsewhere (general chat in the mixture)
-    own_tools: frozenset[str] = frozenset()  # tools the query really needs: never offered as "irrelevant"
-
-
-class _CandidatePool:
-    """Keeps the `size` candidates with the smallest seeded hash while streaming: memory stays bounded."""
-
-    def __init__(self, size: int, seed: int, settle):
-        self.size, self.seed, self.settle = size, seed, settle
-        self._heap: list[tuple[float, str, int, _Candidate]] = []
-        self._added = 0
-
-    def add(self, candidate: _Candidate) -> None:
-        key = unit_hash(self.seed, "negative", candidate.negative["id"])
-        # heapq is a min-heap: store negated keys so the worst kept candidate is on top.
-        entry = (-key, _reverse(candidate.negative["id"]), self._added, candidate)
-        self._added += 1
-        if self.size <= 0:
-            self.settle(candidate, "over negative_count", "not_selected")
-        elif len(self._heap) < self.size:
-            heapq.heappush(self._heap, entry)
-        else:
-            dropped = heapq.heappushpop(self._heap, entry)
-            self.settle(dropped[3], "over negative_count", "not_selected")
-
-    def chosen(self) -> list[_Candidate]:
-        return [entry[3] for entry in sorted(self._heap, key=lambda e: (-e[0], _reverse(e[1])))]
-
-
-def _reverse(text: str) -> str:
-    """An order-reversing key for ids, so ties on the hash break by id in the min-heap."""
-    return "".join(chr(0x10FFFF - ord(c)) for c in text)
-
-
-def _query_key(turns: list[Turn]) -> str:
-    first = next((turn.content for turn in turns if turn.role == "user"), "")
-    return " ".join(first.lower().split())
 _TOOL_POOL_SIZE = 256
 
 
@@ -105,7 +58,7 @@ class Build:
                  responder: Responder | None = None):
         self.recipe = recipe
         self.responder = responder
-        self.candidates = _CandidatePool(recipe.negative_count, recipe.seed, self._settle)
+        self.candidates = CandidatePool(recipe.negative_count, recipe.seed, self._settle)
         self.staging = staging
         self.on_error = on_error
         self.progress = progress
@@ -129,10 +82,10 @@ class Build:
                                                  self.count_tokens, self.recipe.tokenizer or "")
         return self.sinks[key]
 
-    def emit(self, config: str, row: dict[str, Any], mix: bool = True) -> None:
+    def emit(self, config: str, row: dict[str, Any]) -> None:
+        """A training row goes to its component config and to the default mixture."""
         self.sink(config).write(row)
-        if mix:
-            self.mixture.add(row)
+        self.mixture.add(row)
 
     def records(self, name: str, items: Iterable[Any]) -> Iterator[Any]:
         """Counts every item, applies the error policy, yields only good records."""
@@ -191,9 +144,9 @@ class Build:
             if self.responder is not None:
                 # The paper's negatives: ToolBench queries answered with no tool information (App. C).
                 query = [message("system", system_prompt("general", [])), message("user", trajectory.query)]
-                self.candidates.add(_Candidate("toolbench", trajectory.where, trajectory.id, "tool_like",
+                self.candidates.add(Candidate("toolbench", trajectory.where, trajectory.id, "tool_like",
                                                row(f"{trajectory.id}_negative", "toolbench", "toolbench", "negative", query),
-                                               _query_key([Turn("user", trajectory.query)]), counted=True,
+                                               query_key([Turn("user", trajectory.query)]), counted=True,
                                                own_tools=frozenset(t["name"] for t in trajectory.tools)))
             if instruct_left > 0:
                 for sample in tb_transforms.instruct_rows(trajectory, recipe.seed, min(2, instruct_left)):
@@ -217,7 +170,7 @@ class Build:
                 self.remember_tools(conversation.tools)
                 if unit_hash(recipe.seed, "agent-h", conversation.id) <= threshold:
                     heldout_ids.add(conversation.id)
-                    heldout_queries.add(_query_key(conversation.turns))
+                    heldout_queries.add(query_key(conversation.turns))
                     for item in agent_h_rows(conversation):
                         self.sink("agent_h", "test").write(item)
                     self.written("glaive")
@@ -229,8 +182,8 @@ class Build:
                     continue
                 kind = "with_tools" if conversation.tools else (
                     "tool_like" if situation_of(conversation) == "tool_needed_no_tools" else "chat")
-                candidates.add(_Candidate("glaive", conversation.where, conversation.id, kind, negative,
-                                             _query_key(conversation.turns)))
+                candidates.add(Candidate("glaive", conversation.where, conversation.id, kind, negative,
+                                             query_key(conversation.turns)))
         if general is not None:
             for record in self.records("general", read_general(general.files)):
                 in_mixture = unit_hash(recipe.seed, "general-keep", record.id) < recipe.general_fraction
@@ -239,8 +192,8 @@ class Build:
                     self.general_rows += 1
                 negative = negative_from_chat(record, [])
                 if negative is not None:
-                    candidates.add(_Candidate("general", record.where, record.id, "chat", negative,
-                                                 _query_key(record.turns), counted=in_mixture))
+                    candidates.add(Candidate("general", record.where, record.id, "chat", negative,
+                                                 query_key(record.turns), counted=in_mixture))
                 if in_mixture:
                     self.written("general")
                 elif negative is None:
@@ -251,7 +204,7 @@ class Build:
                 "overlap_with_training_by_id": len(heldout_ids & self.training_glaive_ids),
                 "overlap_with_training_by_query": self.query_overlap_dropped}
 
-    def _negatives(self, candidates: "_CandidatePool", heldout_queries: set[str]) -> None:
+    def _negatives(self, candidates: CandidatePool, heldout_queries: set[str]) -> None:
         """Offer irrelevant tools to about half of the chosen candidates; vet each reply; write them."""
         recipe = self.recipe
         chosen = candidates.chosen()
@@ -287,7 +240,7 @@ class Build:
                      "--responder-model answer ToolBench queries as the paper did)")
             self.notes.append(f"toolbench_negative: {len(chosen)} candidates for {recipe.negative_count} requested, from {where}")
 
-    def _respond(self, chosen: list["_Candidate"]) -> None:
+    def _respond(self, chosen: list[Candidate]) -> None:
         """Replace each chosen candidate's reply with the responder's answer to its bare query."""
         prompts = {c.negative["id"]: next(m["content"] for m in c.negative["messages"] if m["role"] == "user") for c in chosen}
         replies = self.responder.answer(prompts)
@@ -296,7 +249,7 @@ class Build:
             messages.append(message("assistant", replies.get(candidate.negative["id"], ""), True, "answer"))
             candidate.negative["messages"] = messages
 
-    def _settle(self, candidate: "_Candidate", reason: str, category: str) -> None:
+    def _settle(self, candidate: Candidate, reason: str, category: str) -> None:
         """A candidate that did not become a negative: rejected, unless its record is already used elsewhere."""
         if not candidate.counted:
             self.reject(candidate.origin, Rejected(candidate.origin, candidate.where, reason, fatal=False, category=category))

@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO, write_jsonl
 from dataset_builder.build import build
 from dataset_builder.errors import BadInputError, BadRecordError
-from dataset_builder.schema import CONFIGS, features_for
+from dataset_builder.schema import CONFIGS
 from dataset_builder.validate import validate_folder
 
 
