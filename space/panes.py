@@ -1,0 +1,263 @@
+"""The comparison itself, free of Gradio: check a request, prompt each pane, judge each reply.
+
+Three panes ask the same question with the relevant tools, with none, and with irrelevant tools,
+using the Agent-H prompt styles (dataset_builder.transforms.glaive), so what a user sees here is
+what `agent-flan eval` scores. Each reply goes through the kit's detector (evaluation.detector);
+a call is rendered as a collapsible step and is never executed.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dataset_builder.transforms.glaive import system_prompt
+from evaluation.detector import Verdict, detect
+from space.engine import ChatEngine
+from space.settings import MAX_NEW_TOKENS_CAP, MAX_OBSERVATION_CHARS, MAX_QUERY_CHARS
+from space.tool_schema import ToolSchemaError, parse_tools
+
+STYLES = ("general", "react")
+
+
+@dataclass(frozen=True)
+class Pane:
+    """One column of the comparison."""
+
+    key: str
+    title: str
+    blurb: str
+
+
+PANES: tuple[Pane, ...] = (
+    Pane("tools", "① Relevant tools offered", "the tools from the editor"),
+    Pane("none", "② No tools", "the prompt says no tools are available"),
+    Pane("irrelevant", "③ Irrelevant tools", "tools that do not fit the question"),
+)
+
+
+class RequestError(ValueError):
+    """A request the app refuses; the message is shown inline as it is."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """A checked comparison request."""
+
+    query: str
+    tools: list[dict[str, Any]]
+    irrelevant: list[dict[str, Any]]
+    needs_tool: bool
+    variant: str
+    style: str
+    max_new_tokens: int
+    observation: str = ""
+
+    def pane_tools(self, key: str) -> list[dict[str, Any]]:
+        return {"tools": self.tools, "none": [], "irrelevant": self.irrelevant}[key]
+
+    def should_call(self, key: str) -> bool:
+        """Only pane 1, and only for a query that needs a tool, should call."""
+        return key == "tools" and self.needs_tool
+
+
+def check_request(query: str | None, tools_json: str | None, irrelevant_json: str | None, needs_tool: bool | None,
+                  variant: str | None, style: str | None, max_new_tokens: float | None, observation: str | None,
+                  variants: Sequence[str]) -> Request:
+    """Validate everything a client can send (the API bypasses the UI's own limits)."""
+    query = (query or "").strip()
+    if not query:
+        raise RequestError("Type a question first.")
+    if len(query) > MAX_QUERY_CHARS:
+        raise RequestError(f"The question is {len(query):,} characters; the limit is {MAX_QUERY_CHARS:,}.")
+    try:
+        tools = parse_tools(tools_json, "Relevant tools")
+        irrelevant = parse_tools(irrelevant_json, "Irrelevant tools")
+    except ToolSchemaError as exc:
+        raise RequestError(str(exc)) from None
+    variant = variant or variants[0]
+    if variant not in variants:
+        raise RequestError(f"Model {variant!r} is not loaded here; choose one of: {', '.join(variants)}.")
+    style = style or STYLES[0]
+    if style not in STYLES:
+        raise RequestError(f"Prompt style must be one of {', '.join(STYLES)}, not {style!r}.")
+    try:
+        tokens = int(max_new_tokens if max_new_tokens is not None else 160)
+    except (TypeError, ValueError):
+        raise RequestError(f"Max new tokens must be a whole number, not {max_new_tokens!r}.") from None
+    if not 1 <= tokens <= MAX_NEW_TOKENS_CAP:
+        raise RequestError(f"Max new tokens must be between 1 and {MAX_NEW_TOKENS_CAP}, not {tokens}.")
+    observation = (observation or "").strip()
+    if len(observation) > MAX_OBSERVATION_CHARS:
+        raise RequestError(f"The simulated observation is {len(observation):,} characters; "
+                           f"the limit is {MAX_OBSERVATION_CHARS:,}.")
+    return Request(query, tools, irrelevant, bool(needs_tool), variant, style, tokens, observation)
+
+
+def pane_messages(request: Request, key: str) -> list[dict[str, str]]:
+    """The Agent-H prompt for one pane: style-specific system prompt listing that pane's tools."""
+    return [{"role": "system", "content": system_prompt(request.style, request.pane_tools(key))},
+            {"role": "user", "content": request.query}]
+
+
+# --------------------------------------------------------------------------- judging
+
+
+@dataclass(frozen=True)
+class Badge:
+    """The detector's finding for one pane, in the four words the UI shows."""
+
+    kind: str  # correct_call | hallucinated_call | unknown_tool | plain_answer
+    label: str
+    as_expected: bool
+    detail: str
+
+
+def judge(verdict: Verdict, offered: list[dict[str, Any]], should_call: bool) -> Badge:
+    """Turn a verdict into a badge, given what this pane offered and expected."""
+    if not verdict.calls_tool:
+        detail = "a tool call was expected" if should_call else "no call expected"
+        return Badge("plain_answer", "plain answer", not should_call, detail)
+    names = ", ".join(f"`{c.name}`" for c in verdict.calls if c.name) or "an unnamed tool"
+    if not offered:
+        return Badge("hallucinated_call", "hallucinated call", False, f"called {names} with no tools offered")
+    if verdict.unknown_tools:
+        missing = ", ".join(f"`{n}`" for n in verdict.unknown_tools)
+        return Badge("unknown_tool", "unknown tool", False, f"called {missing}, which is not offered")
+    if should_call:
+        return Badge("correct_call", "correct call", True, f"called {names}")
+    return Badge("hallucinated_call", "hallucinated call", False, f"called {names}: not needed here")
+
+
+_COLOURS = {True: ("#e6f4ea", "#137333"), False: ("#fce8e6", "#a50e0e"), None: ("#f1f3f4", "#3c4043")}
+
+
+def badge_html(pane: Pane, badge: Badge | None, note: str = "") -> str:
+    """A coloured badge with inline styles (no CSS file to ship or keep in sync)."""
+    background, colour = _COLOURS[None if badge is None else badge.as_expected]
+    label = html.escape(badge.label if badge else note or "not run yet")
+    detail = _inline_code(badge.detail) if badge else html.escape(pane.blurb)
+    return (f'<div class="af-badge" data-kind="{badge.kind if badge else "none"}" style="display:flex;gap:.5em;'
+            f'align-items:center;flex-wrap:wrap;min-height:4em"><span style="background:{background};color:{colour};'
+            f'border:1px solid {colour};border-radius:999px;padding:2px 10px;font-weight:600">{label}</span>'
+            f'<span style="opacity:.75;font-size:.9em">{detail}</span></div>')
+
+
+def _inline_code(text: str) -> str:
+    """Escape text, keeping `name` spans as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _fence(text: str, lang: str = "") -> str:
+    """A Markdown code block that survives backticks inside `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{text}\n{ticks}"
+
+
+def _arguments(arguments: object) -> str:
+    if isinstance(arguments, (dict, list)):
+        return _fence(json.dumps(arguments, indent=2, ensure_ascii=False), "json")
+    if arguments is None:
+        return "*(no arguments)*"
+    return _fence(str(arguments))
+
+
+def _pretty(text: str) -> str:
+    """Observations are usually JSON on one line; indent them so the pane does not scroll sideways."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def waiting_view(query: str, note: str) -> list[dict[str, Any]]:
+    """A pane before its turn: the question and a pending step."""
+    return [{"role": "user", "content": query},
+            {"role": "assistant", "content": "", "metadata": {"title": note, "status": "pending"}}]
+
+
+def streaming_view(query: str, text: str) -> list[dict[str, Any]]:
+    """A pane while its reply streams in: the raw text so far."""
+    return [{"role": "user", "content": query}, {"role": "assistant", "content": text + " ▌"}]
+
+
+def final_view(query: str, reply: str, verdict: Verdict, badge: Badge, observation: str,
+               seconds: float) -> list[dict[str, Any]]:
+    """A finished pane: each call as a collapsible step (name + arguments), the simulated
+    observation if one was given, then the model's raw reply so parser misses stay visible."""
+    messages: list[dict[str, Any]] = [{"role": "user", "content": query}]
+    if not verdict.calls_tool:
+        messages.append({"role": "assistant",
+                         "content": reply if reply.strip() else "*(the model returned an empty reply)*"})
+        return messages
+    for call in verdict.calls:
+        known = {True: "offered", False: "not offered", None: "unknown"}[call.known]
+        log = f"{verdict.style} style · {known}" + ("" if call.arguments_valid else " · arguments are not valid JSON")
+        messages.append({"role": "assistant", "content": _arguments(call.arguments),
+                         "metadata": {"title": f"Tool call: {call.name or '(unnamed)'}",
+                                      "log": log}})
+    if observation:
+        messages.append({"role": "assistant", "content": _fence(_pretty(observation)),
+                         "metadata": {"title": "Simulated observation (not a real tool result)",
+                                      "log": "canned text; the call was not executed"}})
+    messages.append({"role": "assistant", "content": _fence(reply, "text"),
+                     "metadata": {"title": "Raw model output", "status": "done", "duration": round(seconds, 2),
+                                  "log": f"detector: {badge.label}"}})
+    return messages
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class State:
+    """Everything the UI shows, updated as the panes stream."""
+
+    chats: list[list[dict[str, Any]]]
+    badges: list[str]
+    verdicts: dict[str, Any] = field(default_factory=dict)
+    status: str = ""
+
+
+def empty_state(query: str = "", status: str = "") -> State:
+    """Blank panes (used for refused requests)."""
+    return State([[] for _ in PANES], [badge_html(p, None) for p in PANES], {}, status)
+
+
+def run_comparison(engine: ChatEngine, request: Request) -> Iterator[State]:
+    """Ask each pane in turn, yielding the whole state after every streamed chunk."""
+    started = time.perf_counter()
+    state = State([waiting_view(request.query, f"waiting for pane {i}…") for i in range(1, len(PANES) + 1)],
+                  [badge_html(p, None, "waiting") for p in PANES], {}, "")
+    variant = next((v.label for v in engine.variants if v.value == request.variant), request.variant)
+    for index, pane in enumerate(PANES):
+        state.status = f"{variant}: generating pane {index + 1} of {len(PANES)}…"
+        state.chats[index] = waiting_view(request.query, "generating…")
+        yield state
+        pane_started = time.perf_counter()
+        reply = ""
+        for reply in engine.stream(pane_messages(request, pane.key), request.variant, request.max_new_tokens):
+            state.chats[index] = streaming_view(request.query, reply)
+            yield state
+        offered = request.pane_tools(pane.key)
+        verdict = detect(reply, offered)
+        badge = judge(verdict, offered, request.should_call(pane.key))
+        state.chats[index] = final_view(request.query, reply, verdict, badge, request.observation,
+                                        time.perf_counter() - pane_started)
+        state.badges[index] = badge_html(pane, badge)
+        state.verdicts[pane.key] = {"badge": badge.kind, "as_expected": badge.as_expected,
+                                    "expected_call": request.should_call(pane.key),
+                                    "tools_offered": [t["name"] for t in offered], "reply": reply,
+                                    **verdict.to_dict()}
+    state.status = (f"Done · {variant} · {request.style} prompt style · {len(PANES)} panes in "
+                    f"{time.perf_counter() - started:.1f} s · tool calls are shown, never executed")
+    yield state
