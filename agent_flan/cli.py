@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from cards.cli import add_commands as add_card_commands
+from evaluation.cli import add_commands as add_eval_commands
 from space.cli import add_commands as add_space_commands
 
 BUILD_EXAMPLES = """examples:
@@ -127,6 +128,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_build(commands)
     _add_validate(commands)
     _add_detect(commands)
+    add_eval_commands(commands)
     add_card_commands(commands)
     add_space_commands(commands)
     return parser

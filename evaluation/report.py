@@ -1,0 +1,126 @@
+"""Results files and the tables people read: JSON for machines, Markdown for humans and cards.
+
+Why Markdown from the JSON (not from live objects): `--compare` must render two old runs
+exactly as each run printed itself, so both paths go through the same dict.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from dataset_builder.errors import BadInputError
+from evaluation.metrics import SUMMARY_KEYS
+
+LABELS = {
+    "h_react": "H_ReAct (detector) ↓",
+    "h_general": "H_General (detector) ↓",
+    "hscore": "HScore (detector) ↑",
+    "relevance": "Relevance: calls when it should ↑",
+    "balanced": "Balanced (harmonic mean HScore, relevance) ↑",
+    "h_react_keyword": "H_ReAct (paper keywords) ↓",
+    "h_general_keyword": "H_General (paper keywords) ↓",
+    "hscore_keyword": "HScore (paper keywords) ↑",
+    "relevance_expected_tool": "Relevance: expected tool ↑",
+    "relevance_args_valid": "Relevance: expected tool, arguments parse ↑",
+    "accuracy": "Accuracy: calls exactly when it should ↑",
+}
+
+
+def _fmt(value: Any) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _ci(interval: Any) -> str:
+    return "–" if not interval else f"{interval[0]:.1f}–{interval[1]:.1f}"
+
+
+def run_label(results: dict[str, Any]) -> str:
+    run = results.get("run", {})
+    name = run.get("model") or run.get("model_name") or "model"
+    return f"{name} + {run['adapter']}" if run.get("adapter") else str(name)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Summary table with 95% intervals, then the breakdown by situation and prompt style."""
+    summary, run = results["summary"], results.get("run", {})
+    counts = summary.get("counts", {})
+    lines = [
+        f"### Agent-H: {run_label(results)}",
+        "",
+        f"{counts.get('items', '?')} items ({counts.get('should_call', '?')} should call, "
+        f"{counts.get('should_not_call_react', '?')} + {counts.get('should_not_call_general', '?')} should not, "
+        f"ReAct + general prompts) from `{run.get('dataset', '?')}`; "
+        f"{'greedy' if run.get('settings', {}).get('temperature', 0) <= 0 else 'sampled'}, "
+        f"max {run.get('settings', {}).get('max_new_tokens', '?')} new tokens.",
+        "",
+        "| metric | value | 95% CI |",
+        "|---|---:|---:|",
+    ]
+    ci = summary.get("ci95", {})
+    for key in SUMMARY_KEYS:
+        lines.append(f"| {LABELS[key]} | {_fmt(summary.get(key))} | {_ci(ci.get(key))} |")
+    lines += [
+        "",
+        "| situation | prompt | n | should call | calls a tool % | keywords % | correct % |",
+        "|---|---|---:|:---:|---:|---:|---:|",
+    ]
+    for cell in summary.get("breakdown", []):
+        should = "yes" if cell["n_should_call"] == cell["n"] else ("no" if cell["n_should_call"] == 0 else "mixed")
+        lines.append(f"| {cell['situation']} | {cell['prompt_style']} | {cell['n']} | {should} | "
+                     f"{_fmt(cell['call_rate'])} | {_fmt(cell['keyword_rate'])} | {_fmt(cell['correct_rate'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_results(results: dict[str, Any], out: Path) -> tuple[Path, Path]:
+    """`out` (JSON) and the Markdown table beside it (same name, .md)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    md_path = out.with_suffix(".md") if out.suffix != ".md" else out.with_suffix(".table.md")
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(out)  # a reader never sees half a file
+    md_path.write_text(markdown(results), encoding="utf-8")
+    return out, md_path
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    """A results file written by `agent-flan eval --out`; anything else is a user error."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot read: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise BadInputError(f"{path}: not JSON (line {exc.lineno}): {exc.msg}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
+        raise BadInputError(f"{path}: no `summary` object; is this an `agent-flan eval --out` file?")
+    return data
+
+
+def _delta(a: Any, b: Any) -> str:
+    return "–" if a is None or b is None else f"{b - a:+.1f}"
+
+
+def compare_markdown(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str] = ("A", "B")) -> str:
+    """Two runs side by side: summary metrics, then tool-call rate per (situation, prompt) cell."""
+    sa, sb = a["summary"], b["summary"]
+    head_a, head_b = f"{names[0]}: {run_label(a)}", f"{names[1]}: {run_label(b)}"
+    lines = [f"| metric | {head_a} | {head_b} | B − A |", "|---|---:|---:|---:|"]
+    for key in SUMMARY_KEYS:
+        lines.append(f"| {LABELS[key]} | {_fmt(sa.get(key))} | {_fmt(sb.get(key))} | {_delta(sa.get(key), sb.get(key))} |")
+    items_a, items_b = sa.get("counts", {}).get("items"), sb.get("counts", {}).get("items")
+    lines.append(f"| items | {items_a} | {items_b} | |")
+    cells_b = {(c["situation"], c["prompt_style"]): c for c in sb.get("breakdown", [])}
+    cells = [(c["situation"], c["prompt_style"]) for c in sa.get("breakdown", [])]
+    cells += [key for key in cells_b if key not in cells]
+    cells_a = {(c["situation"], c["prompt_style"]): c for c in sa.get("breakdown", [])}
+    lines += ["", "| situation | prompt | calls a tool % A | calls a tool % B | B − A |", "|---|---|---:|---:|---:|"]
+    for key in cells:
+        ra = cells_a.get(key, {}).get("call_rate")
+        rb = cells_b.get(key, {}).get("call_rate")
+        lines.append(f"| {key[0]} | {key[1]} | {_fmt(ra)} | {_fmt(rb)} | {_delta(ra, rb)} |")
+    if items_a != items_b:
+        lines += ["", f"note: the runs cover different item counts ({items_a} vs {items_b}); compare with care."]
+    return "\n".join(lines) + "\n"

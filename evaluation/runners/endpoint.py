@@ -1,0 +1,214 @@
+"""Replies from any OpenAI-compatible chat server (vLLM, TGI, llama.cpp server, OpenAI itself).
+
+Why threads + httpx: the work is waiting on the network, a thread pool of `concurrency`
+workers sharing one httpx.Client (thread-safe, pooled connections) bounds the load on the
+server with no event loop to manage.  Transient failures (connection drops, timeouts, 408,
+429, 5xx, a malformed 200) are retried with exponential backoff and jitter, honouring
+Retry-After; anything else (401, 404 for a wrong model name, 400) stops the run at once as
+a user error.  Each reply goes to the caller's callback (the cache) as soon as it arrives.
+The API key comes from an environment variable and is never logged or reported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+from collections.abc import Sequence
+from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from dataset_builder.errors import BadInputError
+from evaluation.runners import GenerationSettings, OnReply, Request
+
+RETRY_STATUS = frozenset({408, 409, 425, 429})  # plus every 5xx
+
+
+class EndpointError(RuntimeError):
+    """The server kept failing after every retry."""
+
+
+class _Stopped(Exception):
+    """Another request failed for good; this one gives up quietly."""
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    url: str
+    model_name: str
+    api_key_env: str = "OPENAI_API_KEY"
+    concurrency: int = 8
+    max_retries: int = 5
+    timeout: float = 120.0
+    backoff_base: float = 1.0  # seconds before the first retry; doubles each time
+    backoff_max: float = 30.0
+
+
+def chat_completions_url(url: str) -> str:
+    """Accept `http://host:8000`, `.../v1` or the full `.../v1/chat/completions`."""
+    base = url.strip().rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise BadInputError(f"--endpoint {url!r}: expected an http:// or https:// URL")
+    if base.endswith("/chat/completions"):
+        return base
+    if base.endswith("/v1"):
+        return base + "/chat/completions"
+    return base + "/v1/chat/completions"
+
+
+def public_url(url: str) -> str:
+    """The URL without user:password@ or query string, safe to print and to store in results."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def reply_text(data: dict[str, Any]) -> str:
+    """The assistant text of a chat completion; structured `tool_calls` are written out as
+    Hermes-style `<tool_call>` tags so the detector judges them like any other call."""
+    message = data["choices"][0]["message"]
+    content = message.get("content") or ""
+    if isinstance(content, list):  # multi-part content: keep the text parts
+        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    parts = [content]
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") or {}
+        arguments = function.get("arguments")
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments)
+            except json.JSONDecodeError:
+                pass  # keep the raw text; the detector will mark the arguments invalid
+        parts.append("<tool_call>" + json.dumps({"name": function.get("name", ""), "arguments": arguments},
+                                                ensure_ascii=False) + "</tool_call>")
+    if not isinstance(parts[0], str):
+        raise TypeError("message content is not text")
+    return "\n".join(p for p in parts if p).strip()
+
+
+def _retry_after(headers) -> float | None:
+    value = headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class EndpointRunner:
+    """POST each request to /v1/chat/completions with bounded concurrency and retries."""
+
+    def __init__(self, config: EndpointConfig, settings: GenerationSettings):
+        if config.concurrency < 1:
+            raise BadInputError("--concurrency must be at least 1")
+        self.config, self.settings = config, settings
+        self.url = chat_completions_url(config.url)
+        self.model_key = f"endpoint:{config.model_name}"  # not the URL: a restarted server on another port resumes
+        self._stop = threading.Event()
+        self.requests_sent = 0  # attempts, retries included (reported; tests check it)
+        self._count_lock = threading.Lock()
+
+    def describe(self) -> dict[str, Any]:
+        return {"runner": "endpoint", "endpoint": public_url(self.url), "model_name": self.config.model_name,
+                "concurrency": self.config.concurrency, "max_retries": self.config.max_retries,
+                "api_key_env": self.config.api_key_env,
+                "api_key_set": bool(os.environ.get(self.config.api_key_env))}
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        key = os.environ.get(self.config.api_key_env)
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        return headers
+
+    def payload(self, request: Request) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.config.model_name,
+            "messages": request.messages,
+            "max_tokens": self.settings.max_new_tokens,
+            "temperature": max(self.settings.temperature, 0.0),
+        }
+        if not self.settings.greedy:
+            body.update(top_p=self.settings.top_p, seed=self.settings.seed)
+        if self.settings.native_tools and request.tools:
+            body["tools"] = [{"type": "function", "function": tool} for tool in request.tools]
+        return body
+
+    def _one(self, client, request: Request) -> str:
+        import httpx
+
+        cfg = self.config
+        last = "no attempt made"
+        for attempt in range(cfg.max_retries + 1):
+            if self._stop.is_set():
+                raise _Stopped()
+            wait: float | None = None
+            with self._count_lock:
+                self.requests_sent += 1
+            try:
+                response = client.post(self.url, json=self.payload(request), headers=self._headers())
+            except httpx.TransportError as exc:  # refused, dropped, timed out
+                last = f"{type(exc).__name__}: {exc}"
+            else:
+                status = response.status_code
+                if status == 200:
+                    try:
+                        return reply_text(response.json())
+                    except (ValueError, KeyError, IndexError, TypeError) as exc:
+                        last = f"malformed response ({type(exc).__name__}: {exc}): {response.text[:200]!r}"
+                elif status in RETRY_STATUS or status >= 500:
+                    last = f"HTTP {status}: {response.text[:200]!r}"
+                    wait = _retry_after(response.headers)
+                else:
+                    hint = {401: " (is the key in $" + cfg.api_key_env + "?)", 403: " (check the key's permissions)",
+                            404: " (check --endpoint and --model-name)"}.get(status, "")
+                    raise BadInputError(f"{public_url(self.url)} answered HTTP {status} for item {request.item_id}"
+                                        f"{hint}: {response.text[:300]}")
+            if attempt == cfg.max_retries:
+                break
+            delay = min(cfg.backoff_max, cfg.backoff_base * 2**attempt) * (0.5 + random.random() / 2)
+            if wait is not None:
+                delay = min(cfg.backoff_max, max(delay, wait))
+            if self._stop.wait(delay):
+                raise _Stopped()
+        raise EndpointError(f"item {request.item_id}: {public_url(self.url)} still failing after "
+                            f"{cfg.max_retries + 1} attempts; last error: {last}")
+
+    def generate(self, requests: Sequence[Request], on_reply: OnReply) -> None:
+        """Answer every request; on a permanent failure, keep the replies that did arrive, then raise."""
+        import httpx
+
+        if not requests:
+            return
+        self._stop.clear()
+        limits = httpx.Limits(max_connections=self.config.concurrency,
+                              max_keepalive_connections=self.config.concurrency)
+        failure: BaseException | None = None
+        with httpx.Client(timeout=self.config.timeout, limits=limits) as client, \
+                ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="agent-h") as pool:
+            futures = {pool.submit(self._one, client, request): request for request in requests}
+            try:
+                for future in as_completed(futures):
+                    try:
+                        reply = future.result()
+                    except (_Stopped, CancelledError):
+                        continue
+                    except Exception as exc:  # first permanent failure: stop starting new work
+                        if failure is None:
+                            failure = exc
+                            self._stop.set()
+                            for other in futures:
+                                other.cancel()
+                        continue
+                    on_reply(futures[future], reply)
+            except BaseException:  # Ctrl-C: let running requests end, start no more
+                self._stop.set()
+                for other in futures:
+                    other.cancel()
+                raise
+        if failure is not None:
+            raise failure
