@@ -9,26 +9,14 @@ from typing import Any
 from dataset_builder.errors import Location, Rejected
 from dataset_builder.records import AgentInstructRecord, Turn
 from dataset_builder.schema import AGENTINSTRUCT_TASKS
-from dataset_builder.sources.files import iter_file
+from dataset_builder.sources.files import parse_files
 
 SOURCE = "agentinstruct"
 _ROLES = {"human": "user", "gpt": "assistant"}
 
 
 def read_agentinstruct(files: list[Path]) -> Iterator[AgentInstructRecord | Rejected]:
-    seen: set[str] = set()
-    for path in files:
-        for item in iter_file(path, SOURCE):
-            if isinstance(item, Rejected):
-                yield item
-                continue
-            result = parse_record(item.data, item.where, default_task=_task_from_filename(path))
-            if isinstance(result, AgentInstructRecord):
-                if result.id in seen:
-                    yield Rejected(SOURCE, result.where, "duplicate id", raw=item.data)
-                    continue
-                seen.add(result.id)
-            yield result
+    return parse_files(files, SOURCE, lambda data, where, path: parse_record(data, where, _task_from_filename(path)))
 
 
 def _task_from_filename(path: Path) -> str | None:

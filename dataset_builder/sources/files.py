@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from dataset_builder.errors import Location, Rejected
 
@@ -29,6 +29,33 @@ class RawRecord:
 
 
 RawItem = RawRecord | Rejected
+T = TypeVar("T")
+
+
+def parse_files(
+    files: list[Path], source: str, parse: Callable[[Any, Location, Path], T | Rejected],
+    duplicates_are_fatal: bool = True,
+) -> Iterator[T | Rejected]:
+    """Every record of every file through `parse`; malformed input and repeated ids come back as `Rejected`.
+
+    Records must have `.id` and `.where`. A repeated id is malformed input in sources whose ids
+    are given (AgentInstruct, the release), and a mere duplicate where ids are content hashes.
+    """
+    seen: set[str] = set()
+    for path in files:
+        for item in iter_file(path, source):
+            if isinstance(item, Rejected):
+                yield item
+                continue
+            result = parse(item.data, item.where, path)
+            if not isinstance(result, Rejected):
+                if result.id in seen:
+                    yield Rejected(source, result.where, "duplicate id", fatal=duplicates_are_fatal,
+                                   category="malformed" if duplicates_are_fatal else "duplicate",
+                                   raw=item.data if duplicates_are_fatal else None)
+                    continue
+                seen.add(result.id)
+            yield result
 
 
 def list_source_files(path: Path) -> list[Path]:

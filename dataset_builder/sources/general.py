@@ -8,7 +8,7 @@ from typing import Any
 
 from dataset_builder.errors import Location, Rejected
 from dataset_builder.records import ChatRecord, Turn, stable_id
-from dataset_builder.sources.files import iter_file
+from dataset_builder.sources.files import parse_files
 
 SOURCE = "general"
 _SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "chatgpt": "assistant", "bing": "assistant",
@@ -17,19 +17,8 @@ _MESSAGE_ROLES = {"system", "user", "assistant"}
 
 
 def read_general(files: list[Path]) -> Iterator[ChatRecord | Rejected]:
-    seen: set[str] = set()
-    for path in files:
-        for item in iter_file(path, SOURCE):
-            if isinstance(item, Rejected):
-                yield item
-                continue
-            result = parse_chat(item.data, item.where, SOURCE, "general")
-            if isinstance(result, ChatRecord):
-                if result.id in seen:
-                    yield Rejected(SOURCE, result.where, "duplicate id", fatal=False, category="duplicate")
-                    continue
-                seen.add(result.id)
-            yield result
+    return parse_files(files, SOURCE, lambda data, where, path: parse_chat(data, where, SOURCE, "general"),
+                       duplicates_are_fatal=False)
 
 
 def parse_chat(data: Any, where: Location, source: str, id_prefix: str) -> ChatRecord | Rejected:

@@ -10,7 +10,7 @@ from typing import Any
 
 from dataset_builder.errors import Location, Rejected
 from dataset_builder.records import GlaiveConversation, Turn, stable_id
-from dataset_builder.sources.files import iter_file
+from dataset_builder.sources.files import parse_files
 
 SOURCE = "glaive"
 _MARKER = re.compile(r"(?:^|\n+)\s*(USER|ASSISTANT|FUNCTION RESPONSE):[ \t]?")
@@ -24,19 +24,7 @@ _DECODER = json.JSONDecoder()
 
 
 def read_glaive(files: list[Path]) -> Iterator[GlaiveConversation | Rejected]:
-    seen: set[str] = set()
-    for path in files:
-        for item in iter_file(path, SOURCE):
-            if isinstance(item, Rejected):
-                yield item
-                continue
-            result = parse_glaive(item.data, item.where)
-            if isinstance(result, GlaiveConversation):
-                if result.id in seen:
-                    yield Rejected(SOURCE, result.where, "duplicate conversation", fatal=False, category="duplicate")
-                    continue
-                seen.add(result.id)
-            yield result
+    return parse_files(files, SOURCE, lambda data, where, path: parse_glaive(data, where), duplicates_are_fatal=False)
 
 
 def parse_call(text: str) -> dict[str, str] | None:
