@@ -13,6 +13,7 @@ from pathlib import Path
 from cards.cli import add_commands as add_card_commands
 from evaluation.cli import add_commands as add_eval_commands
 from space.cli import add_commands as add_space_commands
+from training.cli import add_commands as add_training_commands
 
 BUILD_EXAMPLES = """examples:
   agent-flan build                                   # embedded samples, offline, writes ./agent-flan
@@ -128,6 +129,7 @@ def make_parser() -> argparse.ArgumentParser:
     _add_build(commands)
     _add_validate(commands)
     _add_detect(commands)
+    add_training_commands(commands)
     add_eval_commands(commands)
     add_card_commands(commands)
     add_space_commands(commands)
@@ -149,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"agent-flan {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"agent-flan {args.command}: interrupted; nothing was written to the output folder", file=sys.stderr)
+        after = {"build": "nothing was written to the output folder",
+                 "train": "checkpoints saved so far are kept; continue with --resume"}.get(args.command, "stopped")
+        print(f"agent-flan {args.command}: interrupted; {after}", file=sys.stderr)
         return 1
 
 

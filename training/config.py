@@ -1,0 +1,231 @@
+"""Run configuration: one dataclass per concern, parsed by TRL's `TrlParser` (YAML recipe + CLI overrides).
+
+`ModelArguments` keeps TRL `ModelConfig`'s field names where they mean the same thing, with the
+defaults this kit wants (4-bit NF4 + double quantisation, LoRA on every linear projection).
+`DataArguments` says which dataset folder/id and which configs to mix. Everything else is TRL's own
+`SFTConfig`, so any SFTConfig field is an override (`--max_steps 2 --output_dir out`).
+Precision is picked for the hardware before SFTConfig is built (it refuses bf16 on a CPU-only machine).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dataset_builder.errors import BadInputError
+
+# SFTConfig defaults this kit changes (a recipe or the command line still wins).
+KIT_SFT_DEFAULTS: dict[str, Any] = {
+    "packing": True,              # best-fit-decreasing packing, padding-free (turned off if the model can't)
+    "packing_strategy": "bfd",
+    "learning_rate": 2e-4,        # LoRA needs ~10x the full fine-tuning LR
+    "lr_scheduler_type": "cosine",
+    "warmup_steps": 0.03,
+    "logging_steps": 10,
+    "save_strategy": "steps",
+    "save_steps": 200,
+    "save_total_limit": 2,
+    "report_to": "none",
+    "output_dir": "out/agent-flan-lora",
+}
+
+
+@dataclass
+class ModelArguments:
+    """The base model, its 4-bit quantisation and the LoRA adapter."""
+
+    model_name_or_path: str = field(default="smollm2", metadata={
+        "help": "Hub id, local folder, or a named offline model (`smollm2`, see `agent-flan models prepare`)."})
+    model_revision: str = field(default="main", metadata={"help": "Branch, tag or commit of a Hub model."})
+    dtype: str = field(default="auto", metadata={
+        "help": "Weights/compute dtype: auto (bf16 on GPUs that support it, fp16 on older GPUs, fp32 on CPU), "
+                "bfloat16, float16 or float32.", "choices": ["auto", "bfloat16", "float16", "float32"]})
+    attn_implementation: str | None = field(default=None, metadata={
+        "help": "sdpa (default), eager, or flash_attention_2 when flash-attn is installed."})
+    load_in_4bit: bool = field(default=True, metadata={"help": "QLoRA: load the base model in 4 bit (bitsandbytes)."})
+    bnb_4bit_quant_type: str = field(default="nf4", metadata={"help": "4-bit data type.", "choices": ["nf4", "fp4"]})
+    use_bnb_nested_quant: bool = field(default=True, metadata={
+        "help": "Double quantisation: quantise the quantisation constants too (~0.4 bit/param saved)."})
+    bnb_4bit_quant_storage: str | None = field(default=None, metadata={
+        "help": "Storage dtype of the 4-bit weights; FSDP+QLoRA needs it equal to the compute dtype (bfloat16)."})
+    use_peft: bool = field(default=True, metadata={"help": "Train a LoRA adapter (off: full fine-tuning, no 4 bit)."})
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale = alpha / r)."})
+    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
+    lora_target_modules: list[str] = field(default_factory=lambda: ["all-linear"], metadata={
+        "help": "Modules that get adapters; `all-linear` = every linear projection except the output head."})
+    lora_modules_to_save: list[str] | None = field(default=None, metadata={
+        "help": "Modules trained in full and saved with the adapter (e.g. embed_tokens after adding tokens)."})
+    use_rslora: bool = field(default=False, metadata={"help": "Rank-stabilised LoRA scaling (alpha / sqrt(r))."})
+    use_dora: bool = field(default=False, metadata={"help": "DoRA (weight-decomposed LoRA)."})
+
+    def __post_init__(self) -> None:
+        if isinstance(self.lora_target_modules, str):
+            self.lora_target_modules = [self.lora_target_modules]
+        if self.load_in_4bit and not self.use_peft:
+            raise BadInputError("load_in_4bit needs use_peft: a 4-bit base model can only be trained through an adapter")
+
+    def peft_target_modules(self) -> str | list[str]:
+        modules = list(self.lora_target_modules)
+        return modules[0] if modules == ["all-linear"] else modules
+
+
+@dataclass
+class DataArguments:
+    """Which rows to train on: a dataset folder or Hub id written by `agent-flan build`, and its configs to mix."""
+
+    dataset_name: str = field(default="agent-flan", metadata={
+        "help": "Dataset folder (./agent-flan after `agent-flan build`) or Hub id (org/agent-flan)."})
+    dataset_configs: list[str] = field(default_factory=lambda: ["default"], metadata={
+        "help": "Configs to concatenate, e.g. `default`, or a list of component configs such as "
+                "agent_instruct_tflan toolbench_tflan toolbench_negative."})
+    dataset_train_split: str = field(default="train", metadata={"help": "Split to train on."})
+    dataset_test_split: str | None = field(default=None, metadata={
+        "help": "Split to evaluate on (the `default` config has `validation`); none by default."})
+    general_dataset: str | None = field(default=None, metadata={
+        "help": "Extra general chat data (folder or Hub id, `NAME:CONFIG` for a config) with a `messages` column."})
+    general_ratio: float | None = field(default=None, metadata={
+        "help": "General rows per agent row. Unset: keep the data as built (the paper concatenates without "
+                "resampling). A number: sample the general rows down to ratio x agent rows."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Keep only this many rows (smoke tests)."})
+    render_tools: bool = field(default=True, metadata={
+        "help": "Render a row's `tools` into the prompt through the chat template."})
+
+    def __post_init__(self) -> None:
+        if isinstance(self.dataset_configs, str):
+            self.dataset_configs = [name.strip() for name in self.dataset_configs.split(",") if name.strip()]
+        if not self.dataset_configs:
+            raise BadInputError("dataset_configs is empty: name at least one config (e.g. default)")
+        if self.general_ratio is not None and self.general_ratio < 0:
+            raise BadInputError(f"general_ratio must be >= 0, got {self.general_ratio}")
+
+
+@dataclass
+class TrainConfig:
+    """The parsed run: the three dataclasses plus where they came from."""
+
+    model: ModelArguments
+    data: DataArguments
+    sft: Any  # trl.SFTConfig
+    recipe: str | None = None
+    overrides: list[str] = field(default_factory=list)
+
+
+def _hardware_defaults() -> dict[str, Any]:
+    """Precision and device defaults for this machine, applied before SFTConfig validates them."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return {"use_cpu": True, "bf16": False, "fp16": False}
+    if not torch.cuda.is_bf16_supported():
+        return {"bf16": False, "fp16": True}  # T4 / V100: fp16 autocast (QLoRA paper: bf16 is the safer choice)
+    return {"bf16": True, "fp16": False}
+
+
+RECIPE_DIR = Path(__file__).resolve().parent / "recipes"
+
+
+def resolve_recipe(config_path: str | os.PathLike) -> Path:
+    """A recipe file path, or the name of a shipped recipe (`smollm2-135m`), so an installed kit finds its recipes."""
+    path = Path(config_path)
+    if path.is_file():
+        return path
+    shipped = RECIPE_DIR / (path.name if path.suffix in (".yaml", ".yml") else f"{path.name}.yaml")
+    if shipped.is_file() and (path.parent == Path(".") or path.parent.as_posix().endswith("training/recipes")):
+        return shipped
+    names = ", ".join(sorted(p.stem for p in RECIPE_DIR.glob("*.yaml")))
+    raise BadInputError(f"{config_path}: recipe file not found (shipped recipes: {names})")
+
+
+def parse_train_config(config_path: str | os.PathLike | None, overrides: list[str] | None = None) -> TrainConfig:
+    """YAML recipe + `--key value` overrides -> TrainConfig, the TRL way (`TrlParser.parse_args_and_config`)."""
+    from trl import SFTConfig, TrlParser
+
+    overrides = list(overrides or [])
+    argv: list[str] = []
+    if config_path is not None:
+        path = resolve_recipe(config_path)
+        argv = ["--config", str(path)]
+    parser = TrlParser((ModelArguments, DataArguments, SFTConfig))
+    parser.set_defaults(**KIT_SFT_DEFAULTS, **_hardware_defaults())
+    try:
+        model_args, data_args, sft_args = parser.parse_args_and_config(argv + overrides)
+    except SystemExit as exc:  # argparse already printed what is wrong
+        raise BadInputError(f"bad option in {' '.join(overrides) or config_path}") from exc
+    except (ValueError, TypeError) as exc:
+        where = f"{config_path}: " if config_path else ""
+        raise BadInputError(f"{where}{exc}") from exc
+    return TrainConfig(model_args, data_args, sft_args, str(config_path) if config_path else None, overrides)
+
+
+def torch_dtype(model_args: ModelArguments, sft_args):
+    """The dtype `auto` stands for on this run: the mixed-precision mode decides it."""
+    import torch
+
+    if model_args.dtype != "auto":
+        return getattr(torch, model_args.dtype)
+    if getattr(sft_args, "bf16", False):
+        return torch.bfloat16
+    if getattr(sft_args, "fp16", False):
+        return torch.float16
+    return torch.float32
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "value") and type(value).__module__ != "builtins":  # enums
+        return _plain(value.value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _changed_fields(instance: Any) -> dict[str, Any]:
+    """Fields of a dataclass whose value differs from its class default (what a recipe needs to say)."""
+    changed = {}
+    for item in dataclasses.fields(instance):
+        if not item.init or item.name.startswith("_"):
+            continue
+        if item.default is not dataclasses.MISSING:
+            default = item.default
+        elif item.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            default = item.default_factory()  # type: ignore[misc]
+        else:
+            default = object()
+        value = getattr(instance, item.name)
+        if _plain(value) != _plain(default):
+            changed[item.name] = _plain(value)
+    return changed
+
+
+def resolved_config_yaml(config: TrainConfig, notes: dict[str, Any] | None = None,
+                         replace: dict[str, Any] | None = None) -> str:
+    """The run as one YAML recipe (reusable with `--config`), every resolved value spelled out.
+
+    Model and data fields are all written; SFTConfig fields only where they differ from TRL's defaults
+    (SFTConfig has ~140 fields). `notes` (hardware, resolved paths, versions) go in as comments.
+    """
+    import yaml
+
+    sft = _changed_fields(config.sft)
+    for secret in ("hub_token",):
+        sft.pop(secret, None)
+    body = {**_plain(config.model), **_plain(config.data), **sft, **(replace or {})}
+    body.pop("dataset_kwargs", None)  # set by the trainer itself (pre-tokenised rows), not a user choice
+    header = [f"# resolved by agent-flan train at {_dt.datetime.now(_dt.UTC).isoformat(timespec='seconds')}"]
+    if config.recipe:
+        header.append(f"# recipe: {config.recipe}")
+    if config.overrides:
+        header.append(f"# overrides: {' '.join(config.overrides)}")
+    for key, value in (notes or {}).items():
+        header.append(f"# {key}: {value}")
+    return "\n".join(header) + "\n" + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
