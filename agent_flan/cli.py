@@ -58,6 +58,8 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
                            help="served model name with --responder-url; otherwise a local transformers model")
     responder.add_argument("--responder-key-env", metavar="VAR", default="OPENAI_API_KEY",
                            help="environment variable holding the server's API key (default: OPENAI_API_KEY)")
+    parser.add_argument("--num-proc", type=int, default=1, metavar="N",
+                        help="processes for the transforms (output is identical for any N; default 1)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(handler=_run_build)
 
@@ -76,6 +78,7 @@ def _run_build(args: argparse.Namespace) -> int:
         release=args.release, recipe=recipe, on_error=args.on_error, only_given=args.only_given,
         progress=not args.no_progress and sys.stderr.isatty(),
         responder=ResponderSpec(args.responder_url, args.responder_model, args.responder_key_env),
+        num_proc=args.num_proc,
     )
     for name, counts in report["sources"].items():
         print(f"{name:>14}: read {counts['read']}, written {counts['written']}, rejected {counts['rejected']}"

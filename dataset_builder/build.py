@@ -8,6 +8,7 @@ import platform
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +52,31 @@ class SourceCounts:
                 "rejected_by_reason": dict(sorted(self.rejected.items()))}
 
 
+def _agentinstruct_rows(record, seed: int) -> tuple[dict[str, Any], dict[str, Any] | Rejected]:
+    """Both renderings of one AgentInstruct trajectory (a top-level function so processes can run it)."""
+    aligned = agentinstruct_tflan_row(record, seed)
+    if not isinstance(aligned, Rejected):
+        aligned["id"] = f"{record.id}_tflan"  # the mixture holds both renderings of one trajectory
+    return ai_transforms.react_row(record), aligned
+
+
+def _toolbench_rows(trajectory, recipe: BuildRecipe) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """(config, row, up to 2 instruct samples) for one ToolBench trajectory."""
+    config = tb_transforms.assign_config(trajectory.id, recipe.seed, recipe.toolbench_split)
+    if config == "toolbench_react":
+        converted = tb_transforms.react_row(trajectory, recipe.seed)
+    else:
+        converted = tb_transforms.tflan_row(trajectory, recipe.seed, recipe.loss_weights, cot=config == "toolbench_tflan_cot")
+    return config, converted, tb_transforms.instruct_rows(trajectory, recipe.seed, 2)
+
+
 class Build:
     """One build run; holds the sinks, counters and reject log while sources stream through."""
 
     def __init__(self, recipe: BuildRecipe, staging: Path, on_error: str, progress: bool,
-                 responder: Responder | None = None):
+                 responder: Responder | None = None, num_proc: int = 1):
         self.recipe = recipe
+        self.num_proc = num_proc
         self.responder = responder
         self.candidates = CandidatePool(recipe.negative_count, recipe.seed, self._settle)
         self.staging = staging
@@ -118,29 +138,49 @@ class Build:
                 self.tool_pool.setdefault(name, as_function_schema(tool))
 
     # -- sources ----------------------------------------------------------------------------
+    def transformed(self, worker, records: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        """(record, worker(record)) in read order; with --num-proc > 1 the workers run in processes.
+
+        `Pool.map` keeps the order, so the output is byte-identical whatever the number of processes.
+        """
+        if self.num_proc <= 1:
+            for record in records:
+                yield record, worker(record)
+            return
+        import multiprocessing
+
+        # Records are read (and counted, and rejected) here in the main process, a batch at a time;
+        # only the pure transforms run in the pool, so counts and rejected.jsonl stay in read order.
+        size = 256 * self.num_proc
+        with multiprocessing.get_context("spawn").Pool(self.num_proc) as pool:
+            batch: list[Any] = []
+            for record in records:
+                batch.append(record)
+                if len(batch) >= size:
+                    yield from zip(batch, pool.map(worker, batch, chunksize=32))
+                    batch = []
+            if batch:
+                yield from zip(batch, pool.map(worker, batch, chunksize=32))
+
     def agentinstruct(self, source: SourceInput) -> None:
-        for record in self.records("agentinstruct", read_agentinstruct(source.files)):
-            aligned = agentinstruct_tflan_row(record, self.recipe.seed)
+        work = partial(_agentinstruct_rows, seed=self.recipe.seed)
+        for record, (react, aligned) in self.transformed(work, self.records("agentinstruct", read_agentinstruct(source.files))):
             if isinstance(aligned, Rejected):
                 # Like the paper (App. B), a trajectory not in Thought-Action form is left out of both configs.
                 self.reject("agentinstruct", aligned)
                 continue
-            self.emit("agent_instruct_react", ai_transforms.react_row(record))
-            aligned["id"] = f"{record.id}_tflan"  # the mixture holds both renderings of one trajectory
+            self.emit("agent_instruct_react", react)
             self.emit("agent_instruct_tflan", aligned)
             self.written("agentinstruct")
 
     def toolbench(self, source: SourceInput) -> None:
         recipe = self.recipe
         instruct_left = recipe.instruct_count
-        for trajectory in self.records("toolbench", read_toolbench(source.files)):
+        work = partial(_toolbench_rows, recipe=recipe)
+        for trajectory, (config, converted, instruct) in self.transformed(
+                work, self.records("toolbench", read_toolbench(source.files))):
             self.remember_tools(trajectory.tools)
-            config = tb_transforms.assign_config(trajectory.id, recipe.seed, recipe.toolbench_split)
-            if config == "toolbench_react":
-                self.emit(config, tb_transforms.react_row(trajectory, recipe.seed))
-            else:
-                self.emit(config, tb_transforms.tflan_row(trajectory, recipe.seed, recipe.loss_weights,
-                                                          cot=config == "toolbench_tflan_cot"))
+            self.emit(config, converted)
             if self.responder is not None:
                 # The paper's negatives: ToolBench queries answered with no tool information (App. C).
                 query = [message("system", system_prompt("general", [])), message("user", trajectory.query)]
@@ -148,10 +188,9 @@ class Build:
                                                row(f"{trajectory.id}_negative", "toolbench", "toolbench", "negative", query),
                                                query_key([Turn("user", trajectory.query)]), counted=True,
                                                own_tools=frozenset(t["name"] for t in trajectory.tools)))
-            if instruct_left > 0:
-                for sample in tb_transforms.instruct_rows(trajectory, recipe.seed, min(2, instruct_left)):
-                    self.emit("toolbench_instruct", sample)
-                    instruct_left -= 1
+            for sample in instruct[: max(0, instruct_left)]:
+                self.emit("toolbench_instruct", sample)
+                instruct_left -= 1
             self.written("toolbench")
         made = recipe.instruct_count - instruct_left
         if instruct_left > 0:
@@ -304,6 +343,7 @@ def build(
     only_given: bool = False,
     progress: bool = True,
     responder: ResponderSpec | None = None,
+    num_proc: int = 1,
 ) -> dict[str, Any]:
     """Run a build and return its report; the folder appears at `out` only when complete."""
     recipe = recipe or BuildRecipe()
@@ -319,7 +359,7 @@ def build(
         inputs["release"] = resolve_source("release", release)
     with StagedFolder(out) as staged:
         answering = Responder(responder) if responder is not None and responder.given else None
-        run = Build(recipe, staged.staging, on_error, progress, answering)
+        run = Build(recipe, staged.staging, on_error, progress, answering, num_proc)
         if "release" in inputs:
             run.release(inputs["release"])
         if "agentinstruct" in inputs:

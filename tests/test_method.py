@@ -167,3 +167,15 @@ def test_negatives_never_call_and_about_half_offer_tools(tmp_path):
     share = sum(row["tools"] != "[]" for row in negatives) / len(negatives)
     assert 0.4 <= share <= 0.6, share
     assert report["negatives_vetting"] == {"ok": 200}
+
+
+def test_num_proc_gives_the_same_bytes(tmp_path):
+    source = write_toolbench(tmp_path / "t.json", 600)
+    one = tmp_path / "one"
+    two = tmp_path / "two"
+    build(one, {"toolbench": str(source)}, only_given=True, progress=False)
+    build(two, {"toolbench": str(source)}, only_given=True, progress=False, num_proc=2)
+    files = sorted(p.relative_to(one) for p in one.rglob("*.parquet"))
+    assert files and files == sorted(p.relative_to(two) for p in two.rglob("*.parquet"))
+    assert all((one / f).read_bytes() == (two / f).read_bytes() for f in files)
+    assert (one / "build_report.json").read_text() == (two / "build_report.json").read_text()
