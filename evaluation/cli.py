@@ -177,19 +177,7 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (`python -m evaluation.cli ...`) until the main CLI registers `eval`."""
-    from dataset_builder.errors import BadInputError
+if __name__ == "__main__":  # `python -m evaluation.cli eval ...` is `agent-flan eval ...`
+    from agent_flan.cli import main
 
-    parser = argparse.ArgumentParser(prog="agent-flan")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.handler(args)
-    except BadInputError as exc:
-        print(f"agent-flan eval: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
     raise SystemExit(main())

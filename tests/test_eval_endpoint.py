@@ -7,7 +7,6 @@ with Retry-After, or going down for good after N replies.  No model is loaded he
 
 from __future__ import annotations
 
-import argparse
 import json
 import socket
 import sys
@@ -23,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from dataset_builder.errors import BadInputError  # noqa: E402
-from evaluation import cli as eval_cli  # noqa: E402
+from agent_flan.cli import main as agent_flan_main  # noqa: E402
 from evaluation.items import load_items  # noqa: E402
 from evaluation.judge import judge  # noqa: E402
 from evaluation.metrics import summarize  # noqa: E402
@@ -143,15 +142,8 @@ def server(agent_h):
 
 
 def run_cli(argv: list[str]) -> int:
-    """Through evaluation.cli.add_commands, as the main CLI will call it (BadInputError -> 2)."""
-    parser = argparse.ArgumentParser(prog="agent-flan")
-    eval_cli.add_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    try:
-        return args.handler(args)
-    except BadInputError as exc:
-        print(f"agent-flan eval: error: {exc}", file=sys.stderr)
-        return 2
+    """Through the `agent-flan` entry point, as a user runs it (BadInputError -> 2)."""
+    return agent_flan_main(argv)
 
 
 def eval_args(server, folder, out: Path, *extra: str) -> list[str]:

