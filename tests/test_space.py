@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from evaluation.detector import detect
@@ -327,7 +328,7 @@ def test_app_py_runs_as_the_space_app_file(tiny_model, tmp_path):
             try:
                 client = _client(url)
                 break
-            except Exception:
+            except (httpx.HTTPError, ValueError):  # not listening yet, or its config not served yet
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError((tmp_path / "app.log").read_text()[-3000:]) from None
                 time.sleep(0.5)
