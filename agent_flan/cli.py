@@ -21,6 +21,7 @@ BUILD_EXAMPLES = """examples:
                    --glaive glaiveai/glaive-function-calling-v2 --out agent-flan --seed 0
   agent-flan build --release internlm/Agent-FLAN      # import and fix the official release
   agent-flan build --toolbench my_answers/ --only-given --on-error skip
+  agent-flan build --out old-experiment --overwrite   # replace a folder agent-flan did not write
   agent-flan build --toolbench data/toolllama_G123_dfs_train.json \\
                    --responder-url http://localhost:8000 --responder-model Qwen/Qwen2.5-7B-Instruct
 
@@ -42,7 +43,16 @@ def _add_build(commands: argparse._SubParsersAction) -> None:
                        ("general", "general chat, ShareGPT or messages layout (optional)"),
                        ("release", "the official Agent-FLAN release (internlm/Agent-FLAN): import and fix it")):
         parser.add_argument(f"--{name}", metavar="SRC", help=f"{what}: a file, a folder or a Hub dataset id")
-    parser.add_argument("--out", type=Path, default=Path("agent-flan"), help="output folder (default: ./agent-flan)")
+    parser.add_argument("--out", type=Path, default=Path("agent-flan"),
+                        help="output folder (default: ./agent-flan). It is replaced only when it is missing, empty, or "
+                             "a dataset folder agent-flan build wrote (build_report.json, README.md, recipe.yaml, "
+                             "data/<config>/*.parquet, rejected.jsonl, nothing else); anything else is refused with "
+                             "exit 2. Never a file, a symlink, the current or home folder (or one holding them), a "
+                             "folder holding an input, or one inside an input folder. One build per --out at a time "
+                             "(.NAME.lock beside it; a second build exits 2)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace --out even when it is a folder agent-flan build did not write (its files are "
+                             "deleted); the never-cases above still apply")
     parser.add_argument("--seed", type=int, default=None, help="seed for every sampled choice (default: the recipe's, 0)")
     parser.add_argument("--recipe", type=Path, help="YAML file with ratios, counts and knobs (see dataset_builder/recipes/)")
     parser.add_argument("--on-error", choices=("fail", "skip"), default="fail",
@@ -78,7 +88,7 @@ def _run_build(args: argparse.Namespace) -> int:
         release=args.release, recipe=recipe, on_error=args.on_error, only_given=args.only_given,
         progress=not args.no_progress and sys.stderr.isatty(),
         responder=ResponderSpec(args.responder_url, args.responder_model, args.responder_key_env),
-        num_proc=args.num_proc,
+        num_proc=args.num_proc, overwrite=args.overwrite,
     )
     for name, counts in report["sources"].items():
         print(f"{name:>14}: read {counts['read']}, written {counts['written']}, rejected {counts['rejected']}"
@@ -88,6 +98,8 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"{name:>22}: {splits}")
     for note in report["notes"]:
         print(f"note: {note}")
+    for warning in report.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {args.out.resolve()}")
     return 0
 

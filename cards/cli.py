@@ -32,8 +32,13 @@ PUSH_EPILOG = """examples:
   agent-flan push space --repo me/agent-flan-chat --type space --revision staging
 
 Token: HF_TOKEN, else the login cache of `hf auth login`; it is never printed or written.
-Exit 2 with one line for a folder that does not validate, a bare repo name, no token,
-no network, and the Hub's 401 / 403 / 404 answers."""
+A file that contains that token (text or binary, e.g. a pickled training_args.bin) is never
+uploaded: push (and --dry-run) stops with exit 2 and names the file.
+Deadline: each Hub API call (create repo, branch, preupload, commit) must be answered in full within
+--timeout seconds (default 60), and a file transfer fails after --timeout seconds without data; a Hub
+that accepts the connection and never answers is reported (exit 2) after about --timeout seconds.
+Exit 2 with one line for a folder that does not validate, a bare repo name, no token, a file holding
+the token, no network, a Hub that does not answer in time, and the Hub's 401 / 403 / 404 answers."""
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -74,6 +79,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     push.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                       help="also skip files matching this glob (repeatable), e.g. rejected.jsonl")
     push.add_argument("--message", metavar="TEXT", help="commit message (default: one made from the folder's report)")
+    push.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                      help="seconds each Hub API call may take in all, and a file transfer may stay silent, before "
+                           "the push fails with exit 2 (default 60)")
     push.set_defaults(handler=run_push)
 
 
@@ -159,7 +167,7 @@ def run_push(args: argparse.Namespace) -> int:
 
     try:
         return push(args.folder, args.repo, args.type, private=args.private, revision=args.revision,
-                    dry_run=args.dry_run, excludes=args.exclude, message=args.message)
+                    dry_run=args.dry_run, excludes=args.exclude, message=args.message, timeout=args.timeout)
     except RuntimeError as exc:  # an HTTP failure that is not the user's to fix (5xx, malformed answer)
         print(f"agent-flan push: error: {exc}", file=sys.stderr)
         return 1

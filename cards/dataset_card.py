@@ -23,7 +23,7 @@ PRETTY_NAME = "Agent-FLAN (rebuilt)"
 TAGS = ["agent", "function-calling", "tool-use", "agent-flan", "hallucination", "sft", "conversational"]
 LICENSE_NAME = "agent-flan-mixed-sources"
 MAX_FILES_LISTED = 8
-CAPABILITY_ORDER = ("reasoning", "retrieval", "understanding", "instruction", "answer", "none")
+CAPABILITY_ORDER = ("reasoning", "retrieval", "understanding", "instruction", "answer", "none", "mixed")
 
 
 def _size_category(rows: int) -> str:
@@ -151,6 +151,7 @@ def _config_context(name: str, info: dict[str, Any], report: dict[str, Any],
     caps: dict[str, list[int]] = {}
     formats: dict[str, int] = {}
     tokens: dict[str, Any] = {"total": 0, "counter": None, "trained_by_capability": {}}
+    characters: dict[str, list[int]] = {}
     for split, s in info["splits"].items():
         splits.append({"name": split, "rows": s["rows"], "files": len(s.get("files", [])),
                        "lengths": _lengths(stats[name][split] if stats else None)})
@@ -162,6 +163,10 @@ def _config_context(name: str, info: dict[str, Any], report: dict[str, Any],
             caps.setdefault(cap, [0, 0])[1] += n
         for fmt, n in s.get("rows_by_format", {}).items():
             formats[fmt] = formats.get(fmt, 0) + n
+        for cap, n in s.get("characters_by_capability", {}).items():
+            characters.setdefault(cap, [0, 0])[0] += n
+        for cap, n in s.get("trained_characters_by_capability", {}).items():
+            characters.setdefault(cap, [0, 0])[1] += n
         if isinstance(s.get("tokens"), int):  # counted by the builder (recipe tokenizer, else characters / 4)
             tokens["total"] += s["tokens"]
             tokens["counter"] = s.get("token_counter") or "the builder's counter"
@@ -180,6 +185,8 @@ def _config_context(name: str, info: dict[str, Any], report: dict[str, Any],
         "splits": splits,
         **totals,
         "capabilities": ordered_caps,
+        # (capability, all characters, trained characters): the spans inside assistant messages
+        "span_characters": [(cap, *characters[cap]) for cap in CAPABILITY_ORDER if cap in characters],
         "formats": sorted(formats.items()),
         "tokens": tokens if tokens["counter"] else None,
         "official": official,
@@ -236,6 +243,7 @@ def context(report: dict[str, Any], stats: dict[str, dict[str, SplitStats]] | No
             "default_rows": default["rows"] if default else 0,
             "rows": negative_cfg["rows"] if negative_cfg else 0,
             "with_tools": negative_cfg["rows_with_tools"] if negative_cfg else 0,
+            "by_kind": (report.get("negatives") or {}).get("by_kind", {}),
             "release": RELEASE_NEGATIVES, "release_total": RELEASE_TOTAL_ROWS,
         },
         "general_rows": report.get("general_rows_in_default", 0),

@@ -18,12 +18,14 @@ core of a busy 2-core machine, so the full 34k-row release-sized mixture adds ro
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 PROXY_PATTERN = r"[A-Za-z0-9_]+|[^A-Za-z0-9_ \t\n\r\f\v]"
+_PROXY = re.compile(PROXY_PATTERN)
 PERCENTILES = (50, 90, 99)
 _BATCH_ROWS = 2048
 
@@ -37,7 +39,7 @@ class SplitStats:
     file_bytes: int = 0
     arrow_bytes: int = 0
     lengths: list[int] = field(default_factory=list)  # proxy pieces per row: all messages + the tools JSON
-    trained_lengths: list[int] = field(default_factory=list)  # proxy pieces in `loss: true` turns per row
+    trained_lengths: list[int] = field(default_factory=list)  # proxy pieces in trained spans per row
     cells: Counter = field(default_factory=Counter)  # agent_h only: (situation, prompt_style, should_call) -> rows
 
     def percentiles(self, values: list[int] | None = None) -> dict[int, int]:
@@ -76,8 +78,17 @@ def _batch_stats(batch, stats: SplitStats) -> None:
     trained_mask = pc.fill_null(flat.field("loss"), False).to_numpy(zero_copy_only=False)
     tools = pc.fill_null(batch.column("tools"), "")
     tool_pieces = pc.count_substring_regex(tools, pattern=PROXY_PATTERN).to_numpy(zero_copy_only=False)
+    trained_pieces = np.where(trained_mask, pieces, 0)
+    if "spans" in flat.type.names:
+        # A trained message may hold untrained spans (a step whose tool sentence is off): leave them out.
+        spans = flat.field("spans").to_pylist()
+        texts = content.to_pylist()
+        for index in np.flatnonzero(trained_mask):
+            for span in spans[index] or []:
+                if not span["loss"]:
+                    trained_pieces[index] -= len(_PROXY.findall(texts[index][span["start"]:span["end"]]))
     totals = _row_sums(pieces, parents, batch.num_rows)
-    trained = _row_sums(np.where(trained_mask, pieces, 0), parents, batch.num_rows)
+    trained = _row_sums(trained_pieces, parents, batch.num_rows)
     stats.lengths.extend(int(a) + int(b) for a, b in zip(totals, tool_pieces, strict=True))
     stats.trained_lengths.extend(trained)
     if "situation" in batch.schema.names:

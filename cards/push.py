@@ -11,9 +11,14 @@ Design choices, and why:
 - The file list of `--dry-run` is computed with the same ignore patterns and the same matcher
   (`huggingface_hub.utils.filter_repo_objects` plus the library's `DEFAULT_IGNORE_PATTERNS`) that
   `upload_folder` applies, so what it prints is what would be sent.
-- Network failures become one line and exit code 2 (`BadInputError`): offline, 401, 403, 404.
-  The HTTP client gets a connect timeout, because huggingface_hub's default has none and a
-  firewalled network would otherwise hang instead of failing.
+- Network failures become one line and exit code 2 (`BadInputError`): offline, 401, 403, 404, and a
+  Hub that does not answer. huggingface_hub's client has no timeout at all, so a Hub that accepts the
+  connection and never answers used to hang the push until it was killed; now every request fails
+  after `--timeout` seconds of silence and every Hub API call (create repo, branch, preupload, commit)
+  must be complete within `--timeout` seconds (`dataset_builder.sources.resolve.bound_hub_requests`).
+- The active token never leaves in a file: every file the upload would send (dry run included) is
+  scanned, in 1 MiB chunks, text and binary alike, for the token `push` would use; one hit refuses the
+  push with exit 2, naming the file (e.g. a `training_args.bin` pickled by an older `--hub_token` run).
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ from collections.abc import Callable
 from dataset_builder.errors import BadInputError
 
 REPO_TYPES = ("dataset", "model", "space")
-CONNECT_TIMEOUT_S = 10.0
+DEFAULT_TIMEOUT_S = 60.0  # per Hub API call, and per silent read/write of a file transfer (`--timeout`)
+SCAN_CHUNK = 1 << 20  # files are scanned for the token in chunks of this size (any size of file)
+MIN_SCANNED_TOKEN = 8  # a "token" shorter than this would match everywhere; it is not a Hub token
 # Never uploaded: hidden files and folders (staging parts, editor and tool state), caches, and for models the
 # resumable checkpoints (optimizer state, gigabytes) and the optional merged full model (a separate repo).
 DEFAULT_EXCLUDES: dict[str, list[str]] = {
@@ -202,10 +209,45 @@ def _scrub(text: str, token: str | None) -> str:
     return text[:400]
 
 
+def files_with_secret(folder: Path, files: list[str], secret: str | None) -> list[str]:
+    """The files (relative paths under `folder`) whose bytes contain `secret`, as UTF-8 or UTF-16-LE.
+
+    Read in chunks of SCAN_CHUNK with an overlap, so a file of any size is scanned in constant memory
+    and a token split across two chunks is still found; binary files (pickles, safetensors) too."""
+    if not secret or len(secret) < MIN_SCANNED_TOKEN:
+        return []
+    needles = [secret.encode("utf-8"), secret.encode("utf-16-le")]
+    overlap = max(len(needle) for needle in needles) - 1
+    hits = []
+    for rel in files:
+        tail = b""
+        with open(folder / rel, "rb") as handle:
+            while chunk := handle.read(SCAN_CHUNK):
+                window = tail + chunk
+                if any(needle in window for needle in needles):
+                    hits.append(rel)
+                    break
+                tail = window[-overlap:]
+    return hits
+
+
+def refuse_files_with_token(plan: UploadPlan, token: str | None, token_source: str) -> None:
+    """Exit 2 (BadInputError) naming every file of the upload that contains the active token."""
+    hits = files_with_secret(plan.folder, [rel for rel, _ in plan.files], token)
+    if hits:
+        shown = ", ".join(hits[:5]) + (f" and {len(hits) - 5} more" if len(hits) > 5 else "")
+        raise BadInputError(
+            f"{plan.folder / hits[0]}: contains the Hugging Face token from {token_source}; refusing to push "
+            f"({len(hits)} file(s): {shown}). Remove the token from the file(s) or skip them with --exclude, "
+            "and revoke the token (https://huggingface.co/settings/tokens) if they were ever shared")
+
+
 def explain_failure(exc: BaseException, plan: UploadPlan, revision: str | None, token_source: str,
-                    endpoint: str, token: str | None) -> str | None:
-    """One line for the failures a user can fix (offline, 401, 403, 404); None for anything else."""
+                    endpoint: str, token: str | None, timeout: float | None = None) -> str | None:
+    """One line for the failures a user can fix (offline, 401, 403, 404, no answer); None for anything else."""
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+
+    from dataset_builder.sources.resolve import timed_out
 
     where = f"{plan.repo_type} repo {plan.repo_id}" + (f" (branch {revision})" if revision else "")
     if isinstance(exc, HfHubHTTPError):
@@ -232,27 +274,24 @@ def explain_failure(exc: BaseException, plan: UploadPlan, revision: str | None, 
         transport = isinstance(exc, httpx2.TransportError)
     except ImportError:
         pass
+    if timed_out(exc) and not _is_connect_error(exc):
+        bound = f"within {timeout:g} s" if timeout else "in time"
+        return (f"no answer: the Hub at {endpoint} did not answer {bound} ({type(exc).__name__}) while pushing to "
+                f"{where}; check the network, a proxy or HF_ENDPOINT, or allow longer with --timeout")
     if transport or isinstance(exc, (ConnectionError, TimeoutError)):
         reason = _scrub(str(exc) or type(exc).__name__, token)
         return f"offline: cannot reach {endpoint} ({type(exc).__name__}: {reason}); check the network, a proxy, or HF_ENDPOINT"
     return None
 
 
-def _bounded_connect_timeout() -> None:
-    """huggingface_hub's client has no timeout at all; keep reads unbounded (large uploads) but not connects."""
+def _is_connect_error(exc: BaseException) -> bool:
+    """A refused or unroutable connection (ConnectError, ConnectTimeout): the 'offline' line says it better."""
     try:
         import httpx2
-        from huggingface_hub import set_client_factory
-        from huggingface_hub.utils import _http
 
-        def factory():
-            client = _http.default_client_factory()
-            client.timeout = httpx2.Timeout(None, connect=CONNECT_TIMEOUT_S)
-            return client
-
-        set_client_factory(factory)
-    except Exception:  # noqa: BLE001 - an internal that moved only costs the timeout, never the push
-        pass
+        return isinstance(exc, (httpx2.ConnectError, httpx2.ConnectTimeout))
+    except ImportError:  # pragma: no cover
+        return False
 
 
 def describe_plan(plan: UploadPlan, private: bool, revision: str | None, token_source: str, message: str,
@@ -276,10 +315,14 @@ def describe_plan(plan: UploadPlan, private: bool, revision: str | None, token_s
 
 def push(folder: Path, repo_id: str, repo_type: str | None = None, private: bool = False, revision: str | None = None,
          dry_run: bool = False, excludes: list[str] | None = None, message: str | None = None,
-         out: Callable[[str], None] = print) -> int:
-    """Validate, then create the repo (exist_ok) and upload the folder in one commit. Returns an exit code."""
+         out: Callable[[str], None] = print, timeout: float = DEFAULT_TIMEOUT_S) -> int:
+    """Validate, then create the repo (exist_ok) and upload the folder in one commit. Returns an exit code.
+
+    `timeout`: seconds each Hub API call may take in all, and each file transfer may stay silent."""
     folder = Path(folder)
     check_repo_id(repo_id)
+    if not timeout or timeout <= 0:
+        raise BadInputError(f"--timeout {timeout}: must be a positive number of seconds")
     if not folder.is_dir():
         raise BadInputError(f"{folder}: not a folder")
     repo_type = repo_type or detect_type(folder)
@@ -291,6 +334,7 @@ def push(folder: Path, repo_id: str, repo_type: str | None = None, private: bool
     plan = plan_upload(folder, repo_id, repo_type, excludes)
     message = message or commit_message(folder, repo_type)
     token, source = find_token()
+    refuse_files_with_token(plan, token, source)  # the dry run too: what it lists is what would be sent
     if dry_run:
         describe_plan(plan, private, revision, source, message, out)
         return 0
@@ -301,7 +345,9 @@ def push(folder: Path, repo_id: str, repo_type: str | None = None, private: bool
 
     if constants.HF_HUB_OFFLINE:
         raise BadInputError("offline: HF_HUB_OFFLINE=1 is set, so nothing can be pushed; unset it (or use --dry-run)")
-    _bounded_connect_timeout()
+    from dataset_builder.sources.resolve import bound_hub_requests
+
+    bound_hub_requests(timeout)
     api = HfApi(token=token)
     description = (f"{len(plan.files)} files, {human_size(plan.total_bytes)}, pushed with `agent-flan push`.")
     try:
@@ -313,7 +359,7 @@ def push(folder: Path, repo_id: str, repo_type: str | None = None, private: bool
                                  revision=revision, commit_message=message, commit_description=description,
                                  ignore_patterns=list(plan.ignore_patterns))
     except Exception as exc:  # noqa: BLE001 - mapped to a user-facing line below, or re-raised
-        line = explain_failure(exc, plan, revision, source, api.endpoint, token)
+        line = explain_failure(exc, plan, revision, source, api.endpoint, token, timeout)
         if line is None:
             raise RuntimeError(_scrub(f"push to {repo_type} repo {repo_id} failed: {type(exc).__name__}: {exc}",
                                       token)) from None

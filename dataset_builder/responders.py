@@ -23,6 +23,8 @@ class ResponderSpec:
     api_key_env: str = "OPENAI_API_KEY"
     max_new_tokens: int = 512
     concurrency: int = 8
+    timeout: float = 120.0  # one whole request to the server, connect to last byte
+    retry_budget: float | None = None  # all attempts for one query; None: 3 x timeout
 
     @property
     def given(self) -> bool:
@@ -40,7 +42,8 @@ class Responder:
             from evaluation.runners.endpoint import EndpointConfig, EndpointRunner
 
             self.runner = EndpointRunner(EndpointConfig(spec.url, spec.model or "default", spec.api_key_env,
-                                                        concurrency=spec.concurrency), settings)
+                                                        concurrency=spec.concurrency, timeout=spec.timeout,
+                                                        retry_budget=spec.retry_budget), settings)
         elif spec.model:
             from evaluation.runners.local import LocalModelConfig, LocalRunner, resolve_model_name
 
@@ -59,5 +62,10 @@ class Responder:
         requests = [Request(key=key, item_id=key, messages=[{"role": "system", "content": RESPONDER_SYSTEM},
                                                             {"role": "user", "content": query}])
                     for key, query in sorted(prompts.items())]
-        self.runner.generate(requests, lambda request, reply: replies.__setitem__(request.key, reply))
+        from evaluation.runners.endpoint import EndpointError
+
+        try:
+            self.runner.generate(requests, lambda request, reply: replies.__setitem__(request.key, reply))
+        except EndpointError as exc:  # a server that stays down or silent: one line, exit 2, nothing written
+            raise BadInputError(f"--responder-url: {exc}") from None
         return replies

@@ -13,7 +13,12 @@ SOURCES = ("agentinstruct", "toolbench", "glaive", "general", "release")
 TASKS = ("os", "db", "kg", "alfworld", "webshop", "mind2web", "toolbench", "chat")
 AGENTINSTRUCT_TASKS = ("os", "db", "kg", "alfworld", "webshop", "mind2web")
 FORMATS = ("react", "tflan", "tflan_cot", "instruct_json", "instruct_str", "negative", "chat")
-CAPABILITIES = ("reasoning", "retrieval", "understanding", "instruction", "answer", "none")
+# Capabilities of an assistant turn (Agent-FLAN §4.2). A message that holds several (a step's thought,
+# the sentence naming the tool and its arguments) says "mixed" and carries one span per part.
+CAPABILITIES = ("reasoning", "retrieval", "understanding", "instruction", "answer", "none", "mixed")
+SPAN_CAPABILITIES = tuple(name for name in CAPABILITIES if name != "mixed")
+# The two kinds of negative samples (Agent-FLAN App. C); empty on every other row.
+NEGATIVE_KINDS = ("tool_request", "chat_with_tools")
 
 SITUATIONS = (
     "tool_needed_tools_given",
@@ -29,19 +34,30 @@ CONFIGS: dict[str, tuple[tuple[str, ...], str]] = {
     "agent_instruct_react": (("train",), "AgentInstruct trajectories in their native ReAct formats, all six tasks."),
     "agent_instruct_tflan": (("train",), "The same AgentInstruct trajectories aligned to natural conversation."),
     "toolbench_react": (("train",), "About 10% of ToolBench trajectories in structured ReAct/JSON formats."),
-    "toolbench_tflan": (("train",), "About 60%: multi-turn capability-decomposed conversation with per-turn loss weighting."),
-    "toolbench_tflan_cot": (("train",), "About 30%: conversation keeping the full thought in one turn per step."),
+    "toolbench_tflan": (("train",), "About 60%: conversation, one message per step, with the loss weighted per capability span."),
+    "toolbench_tflan_cot": (("train",), "About 30%: conversation keeping the full thought, one message per step, every span trained."),
     "toolbench_instruct": (("train",), "Instruction/format-following pairs (JSON : string = 1 : 1)."),
     "toolbench_negative": (("train",), "Negatives: tool-like query with no tools; chat query with irrelevant tools."),
     "agent_h": (("test",), "Agent-H hallucination benchmark: 4 situations x 2 prompt styles, labelled."),
 }
 TRAINING_CONFIGS = tuple(name for name in CONFIGS if name not in ("default", "agent_h"))
 
+# A character span of one assistant message: [start, end) in Python string indices (code points),
+# the capability it exercises and whether it is trained. The spans of an assistant message tile its
+# content exactly; other messages have none.
+SPAN_FEATURE = {
+    "start": datasets.Value("int32"),
+    "end": datasets.Value("int32"),
+    "capability": datasets.Value("string"),
+    "loss": datasets.Value("bool"),
+}
+
 MESSAGE_FEATURE = {
     "role": datasets.Value("string"),
     "content": datasets.Value("string"),
-    "loss": datasets.Value("bool"),
+    "loss": datasets.Value("bool"),  # true when any span of the message is trained
     "capability": datasets.Value("string"),
+    "spans": datasets.List(SPAN_FEATURE),
 }
 
 ROW_FEATURES = datasets.Features(
@@ -52,6 +68,7 @@ ROW_FEATURES = datasets.Features(
         "format": datasets.Value("string"),
         "messages": datasets.List(MESSAGE_FEATURE),
         "tools": datasets.Value("string"),
+        "negative_kind": datasets.Value("string"),
     }
 )
 

@@ -7,8 +7,6 @@ the `default` mixture is shuffled through on-disk buckets keyed by a seeded hash
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataset_builder.schema import features_for
-from dataset_builder.transforms.rows import unit_hash
+from dataset_builder.transforms.rows import span_texts, unit_hash
 
 ROW_GROUP = 1000
 
@@ -37,6 +35,8 @@ class ConfigStats:
     formats: Counter = field(default_factory=Counter)
     tokens: int = 0
     trained_tokens_by_capability: Counter = field(default_factory=Counter)
+    span_characters: Counter = field(default_factory=Counter)
+    trained_span_characters: Counter = field(default_factory=Counter)
     with_tools: int = 0
     count_tokens: Callable[[list[str]], list[int]] | None = None
     tokenizer_name: str = ""
@@ -45,10 +45,24 @@ class ConfigStats:
         self.rows += 1
         self.formats[row["format"]] += 1
         self.with_tools += row["tools"] != "[]"
-        contents = [msg["content"] for msg in row["messages"]]
-        lengths = self.count_tokens(contents) if self.count_tokens else [len(text) // 4 for text in contents]
-        for msg, length in zip(row["messages"], lengths):
+        # Token counts per span of an assistant message (the unit the capability weighting acts on),
+        # per message otherwise.
+        pieces: list[tuple[str, str, bool, bool]] = []  # (text, capability, trained, is_span)
+        for msg in row["messages"]:
+            if msg["role"] == "assistant" and msg.get("spans"):
+                pieces += [(text, capability, trained, True) for text, capability, trained in span_texts(msg)]
+            else:
+                pieces.append((msg["content"], "", False, False))
+        texts = [text for text, *_ in pieces]
+        lengths = self.count_tokens(texts) if self.count_tokens else [len(text) // 4 for text in texts]
+        for (text, capability, trained, is_span), length in zip(pieces, lengths):
             self.tokens += length
+            if is_span:
+                self.span_characters[capability] += len(text)
+                if trained:
+                    self.trained_span_characters[capability] += len(text)
+                    self.trained_tokens_by_capability[capability] += length
+        for msg in row["messages"]:
             if msg["role"] != "assistant":
                 continue
             self.assistant_turns += 1
@@ -56,7 +70,6 @@ class ConfigStats:
             if msg["loss"]:
                 self.trained_turns += 1
                 self.trained_capabilities[msg["capability"]] += 1
-                self.trained_tokens_by_capability[msg["capability"]] += length
             else:
                 self.untrained_turns += 1
 
@@ -68,6 +81,8 @@ class ConfigStats:
             "untrained_turns": self.untrained_turns,
             "assistant_turns_by_capability": dict(sorted(self.capabilities.items())),
             "trained_turns_by_capability": dict(sorted(self.trained_capabilities.items())),
+            "characters_by_capability": dict(sorted(self.span_characters.items())),
+            "trained_characters_by_capability": dict(sorted(self.trained_span_characters.items())),
             "rows_by_format": dict(sorted(self.formats.items())),
             "rows_with_tools": self.with_tools,
             "tokens": self.tokens,
@@ -169,29 +184,6 @@ class MixtureBuckets:
             path.unlink()
 
 
-class StagedFolder:
-    """Everything is written under a hidden sibling folder and renamed into place only when complete."""
-
-    def __init__(self, out: Path):
-        self.out = out.resolve()
-        self.staging = self.out.parent / f".{self.out.name}.partial-{os.getpid()}"
-
-    def __enter__(self) -> "StagedFolder":
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        for stale in self.out.parent.glob(f".{self.out.name}.partial-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        self.staging.mkdir()
-        return self
-
-    def commit(self) -> None:
-        shutil.rmtree(self.staging / "_work", ignore_errors=True)
-        previous = self.out.parent / f".{self.out.name}.previous-{os.getpid()}"
-        if self.out.exists():
-            self.out.rename(previous)
-        self.staging.rename(self.out)
-        if previous.exists():
-            shutil.rmtree(previous)
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if self.staging.exists():
-            shutil.rmtree(self.staging, ignore_errors=True)
+# The output folder (staging, the --out rule, the lock) lives in output_folder.py; re-exported here
+# because the build imports it from the writer.
+from dataset_builder.output_folder import StagedFolder  # noqa: E402,F401

@@ -82,12 +82,20 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 
     remote = parser.add_argument_group("endpoint")
     remote.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="NAME",
-                        help="environment variable holding the API key (default OPENAI_API_KEY; never printed)")
+                        help="environment variable holding the API key (default OPENAI_API_KEY). The key is sent "
+                             "only in the Authorization header: never printed, and scrubbed from replies and errors "
+                             "before they reach the results, the reply cache or the terminal")
     remote.add_argument("--concurrency", type=int, default=8, metavar="N", help="requests in flight (default 8)")
     remote.add_argument("--max-retries", type=int, default=5, metavar="N", help="retries per request (default 5)")
     remote.add_argument("--retry-wait", type=float, default=1.0, metavar="S",
                         help="first backoff in seconds, doubled per retry (default 1)")
-    remote.add_argument("--timeout", type=float, default=120.0, metavar="S", help="per request (default 120)")
+    remote.add_argument("--timeout", type=float, default=120.0, metavar="S",
+                        help="deadline of one whole request: connect, send and the complete answer (default 120); "
+                             "a server that drips its answer is cut off at S seconds and the attempt counts as a "
+                             "timeout in the results (run.timeouts)")
+    remote.add_argument("--retry-budget", type=float, default=None, metavar="S",
+                        help="all attempts for one item, backoff waits included, end within S seconds "
+                             "(default 3 x --timeout); then the run stops with exit 1 and keeps the cache")
     parser.set_defaults(handler=run_eval)
 
 
@@ -110,6 +118,8 @@ def _check(args: argparse.Namespace) -> None:
             raise BadInputError(f"--{name.replace('_', '-')} must be at least 1")
     if args.max_retries < 0 or args.bootstrap < 0:
         raise BadInputError("--max-retries and --bootstrap cannot be negative")
+    if not args.timeout > 0 or (args.retry_budget is not None and not args.retry_budget > 0):
+        raise BadInputError("--timeout and --retry-budget must be positive numbers of seconds")
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -147,7 +157,7 @@ def run_eval(args: argparse.Namespace) -> int:
         runner = EndpointRunner(EndpointConfig(
             url=args.endpoint, model_name=args.model_name, api_key_env=args.api_key_env,
             concurrency=args.concurrency, max_retries=args.max_retries, timeout=args.timeout,
-            backoff_base=args.retry_wait), settings)
+            backoff_base=args.retry_wait, retry_budget=args.retry_budget), settings)
         failures: tuple[type[BaseException], ...] = (EndpointError,)
     else:
         from evaluation.runners.local import LocalModelConfig, LocalRunner

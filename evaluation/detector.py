@@ -8,7 +8,10 @@ plain prose), and a parser that only knows one of them silently scores the
 others as "no call".  This module recognises all of them with stdlib only.
 
 Styles, from most to least specific (the first that matches wins):
-native > react > json > function > phrase.
+native > react > json > function > kit > phrase. `kit` is the call language the kit's own
+aligned rows are written in (dataset_builder.transforms.alignment: a sentence naming the tool,
+then the arguments in a fenced block or inline), read back exactly by its own parser; it counts
+only with the naming sentence, so a YAML or shell block in an explanation is not a call.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import re
 import sys
 from dataclasses import dataclass
 
-STYLES = ("react", "json", "function", "phrase", "native", "none")
+STYLES = ("react", "json", "function", "phrase", "native", "kit", "none")
 
 _MAX_BROKEN = 8  # unparseable objects tried by the regex fallback, to bound the work
 _FAIL = object()  # sentinel: "could not parse", distinct from a parsed None
@@ -991,11 +994,25 @@ def _detect_phrase(reply: str, names: set[str] | None) -> list[RawCall]:
 
 # --------------------------------------------------------------------------- entry point
 
+def _detect_kit(reply: str, names: set[str] | None) -> list[RawCall]:
+    """A call in one of the kit's own serialisations (what agent_instruct_tflan / toolbench_tflan rows hold)."""
+    from dataset_builder.transforms.alignment import ELICITATIONS, parse_rendered_call
+
+    parsed = parse_rendered_call(reply)
+    if parsed is None:
+        return []
+    name, arguments = parsed
+    if not any(sentence.format(name=name) in reply for sentence in ELICITATIONS):
+        return []
+    return [(name, arguments, isinstance(arguments, dict))]
+
+
 _DETECTORS = (
     ("native", _detect_native),
     ("react", _detect_react),
     ("json", _detect_json),
     ("function", _detect_function),
+    ("kit", _detect_kit),
     ("phrase", _detect_phrase),
 )
 

@@ -41,7 +41,8 @@ def build_tiny_llama(out_dir: Path, seed: int = 0, vocab_size: int = 512) -> Pat
                                         pad_token="<|endoftext|>", unk_token="<|endoftext|>")
     tokenizer.chat_template = CHATML
     tokenizer.save_pretrained(out_dir)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+    # 64 wide: bitsandbytes packs 4-bit CPU weights in blocks of 64 input features (0.50 fails on 32)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=8192,
                          tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id,
                          eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,

@@ -1,4 +1,4 @@
-"""Format alignment: the banks, exact round trips through every serialiser, and nothing lost in tflan rows."""
+"""Format alignment: the banks, and exact round trips through every serialiser (fenced and inline)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import keyword
 import math
 import random
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,22 +14,17 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REAL_SAMPLES, REPO
-from dataset_builder.errors import Location, Rejected
-from dataset_builder.records import AgentInstructRecord, Turn
-from dataset_builder.sources.agentinstruct import read_agentinstruct
 from dataset_builder.transforms.alignment import (
     ELICITATIONS,
+    FENCED,
+    INLINE,
     SERIALISERS,
-    TASK_TOOLS,
-    agentinstruct_tflan_row,
+    choose_serialiser,
+    elicit,
     parse_rendered_call,
+    render_arguments,
     render_call,
 )
-from dataset_builder.transforms.react_parsing import parse_agentinstruct_turn
-
-EMBEDDED = REPO / "dataset_builder" / "samples" / "agentinstruct.jsonl"
-REAL_DB = REAL_SAMPLES / "agentinstruct_db_sample.jsonl"
 
 
 def same(a: Any, b: Any) -> bool:
@@ -60,8 +54,9 @@ def test_elicitation_bank():
 
 
 def test_serialiser_bank():
-    assert {"json", "python_dict", "yaml", "function_call", "cli", "key_value"} <= set(SERIALISERS)
-    assert all(serialiser.intros for serialiser in SERIALISERS.values())
+    assert set(FENCED) == {"json", "python_dict", "yaml", "function_call", "cli", "key_value"}
+    assert set(INLINE) == {"inline_json", "inline_prose"}
+    assert all(SERIALISERS[name].intros for name in FENCED)
 
 
 # ---- round trips -------------------------------------------------------------------------------
@@ -91,8 +86,8 @@ def call_for(serialiser: str, name: str, arguments: dict[str, Any]) -> tuple[str
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=SIMPLE_NAMES | ANY_NAMES, arguments=ARGUMENTS, seed=st.integers(0, 2**32))
 def test_every_serialiser_round_trips_dicts(name, arguments, seed):
-    """Each example goes through all six serialisers, forced one by one."""
-    for serialiser in SERIALISERS:
+    """Each example goes through all six fenced serialisers, forced one by one."""
+    for serialiser in FENCED:
         call_name, call_arguments = call_for(serialiser, name, arguments)
         assert SERIALISERS[serialiser].accepts(call_name, call_arguments), serialiser
         text = render_call(random.Random(seed), call_name, call_arguments, serialiser=serialiser)
@@ -110,7 +105,7 @@ def test_every_serialiser_round_trips_dicts(name, arguments, seed):
        raw=st.text(max_size=60) | st.sampled_from(["", "{}", "{\"q\": 1,}", "a\n", "\nEOF\nEOF", "```", "x\n)", " lead"]),
        seed=st.integers(0, 2**32))
 def test_every_serialiser_keeps_raw_text_verbatim(name, raw, seed):
-    for serialiser in SERIALISERS:
+    for serialiser in FENCED:
         call_name, _ = call_for(serialiser, name, {})
         text = render_call(random.Random(seed), call_name, raw, serialiser=serialiser)
         assert parse_rendered_call(text) == (call_name, raw), text
@@ -161,125 +156,57 @@ def test_parse_rendered_call_rejects_other_text():
         assert parse_rendered_call(text) is None, text
 
 
-# ---- agentinstruct_tflan_row -----------------------------------------------------------------
+# ---- inline calls (no code block) -------------------------------------------------------------
 
-def record(task: str, turns: list[tuple[str, str, bool | None]], record_id: str | None = None) -> AgentInstructRecord:
-    rid = record_id or f"{task}_0"
-    turns_ = [Turn(role, content, loss) for role, content, loss in turns]
-    return AgentInstructRecord(rid, task, turns_, Location("t.jsonl", 1, rid))
-
-
-DB = record("db", [
-    ("user", "Operate MySQL. Action: Operation ... Final Answer: [...]", None),
-    ("assistant", "Ok.", False),
-    ("user", "How fast is Hearts?", None),
-    ("assistant", "I average the speed.\nAction: Operation\n```sql\nSELECT AVG(`s`) FROM `t`\n```", True),
-    ("user", "[(Decimal('59.6000'),)]", None),
-    ("assistant", "It is 59.6.\nAction: Answer\nFinal Answer: [\"59.6\"]", True),
-])
-
-
-def test_tflan_row_shape():
-    out = agentinstruct_tflan_row(DB, seed=3)
-    assert isinstance(out, dict)
-    assert (out["id"], out["source"], out["task"], out["format"]) == ("db_0", "agentinstruct", "db", "tflan")
-    roles = [m["role"] for m in out["messages"]]
-    assert roles == ["user", "assistant", "user", "assistant", "tool", "assistant"]
-    assert [m["loss"] for m in out["messages"]] == [False, False, False, True, False, True]
-    assert [m["capability"] for m in out["messages"] if m["role"] == "assistant"] == ["none", "reasoning", "answer"]
-    for kept in (0, 1, 2, 4):
-        assert out["messages"][kept]["content"] == DB.turns[kept].content
-    step = out["messages"][3]["content"]
-    assert step.startswith("I average the speed.") and "Action: Operation" not in step
-    assert parse_rendered_call(step) == ("execute_sql", {"sql": "SELECT AVG(`s`) FROM `t`"})
-    final = out["messages"][5]["content"]
-    assert final.startswith("It is 59.6.") and '["59.6"]' in final and "Final Answer:" not in final
-    assert json.loads(out["tools"]) == TASK_TOOLS["db"]
-    assert agentinstruct_tflan_row(DB, seed=3) == out
+@settings(max_examples=250, deadline=None)
+@given(name=SIMPLE_NAMES, arguments=ARGUMENTS, seed=st.integers(0, 2**32), thought=st.text(max_size=40))
+def test_inline_serialisers_round_trip_after_a_thought(name, arguments, seed, thought):
+    for serialiser in INLINE:
+        call_arguments = arguments if serialiser == "inline_json" else {
+            (key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f"arg{index}"): value
+            for index, (key, value) in enumerate(arguments.items())}
+        if not SERIALISERS[serialiser].accepts(name, call_arguments):
+            assert not all(math.isfinite(v) for v in _floats(call_arguments))
+            continue
+        rng = random.Random(seed)
+        text = f"{thought} {elicit(rng, name)} {render_arguments(rng, name, call_arguments, serialiser)}"
+        assert "```" not in text[len(thought):]
+        parsed = parse_rendered_call(text)
+        assert parsed is not None and parsed[0] == name and same(parsed[1], call_arguments), text
 
 
-def test_tflan_row_depends_on_seed_and_id_only():
-    rows = {json.dumps(agentinstruct_tflan_row(DB, seed=seed)["messages"]) for seed in range(20)}
-    assert len(rows) > 5
+def _floats(value: Any) -> list[float]:
+    if isinstance(value, float):
+        return [value]
+    if isinstance(value, dict):
+        return [f for item in value.values() for f in _floats(item)]
+    if isinstance(value, list):
+        return [f for item in value for f in _floats(item)]
+    return []
 
 
-def test_tflan_row_rejects_an_unparseable_step():
-    bad = record("os", [("user", "instruction", None), ("assistant", "Think: hmm\n\nAct: bash\nls -l", True)])
-    out = agentinstruct_tflan_row(bad, seed=0)
-    assert isinstance(out, Rejected)
-    assert (out.source, out.fatal, out.category, out.where) == ("agentinstruct", False, "unparseable_step", bad.where)
-    assert out.reason.startswith("os turn 1 does not follow the os grammar: ")
-    assert "Think: hmm" in out.reason
+def test_inline_serialisers_refuse_raw_text_and_spaced_names():
+    for serialiser in INLINE:
+        assert not SERIALISERS[serialiser].accepts("f", "{'q': 1,}")
+        assert not SERIALISERS[serialiser].accepts("two words", {"a": 1})
+    assert not SERIALISERS["inline_prose"].accepts("f", {"not an identifier": 1})
+    assert SERIALISERS["inline_json"].accepts("f", {"not an identifier": 1})
 
 
-def test_tflan_think_only_and_finish():
-    alf = record("alfworld", [
-        ("user", "Interact with a household ...", None), ("assistant", "OK.", False),
-        ("user", "Here is your task.", None),
-        ("assistant", "THOUGHT: I should plan first.", True), ("user", "OK.", None),
-        ("assistant", "ACTION: go to desk 1", True), ("user", "On the desk 1, you see a pen 1.", None),
-    ])
-    out = agentinstruct_tflan_row(alf, seed=0)
-    assert out["messages"][3]["content"] == "I should plan first."
-    assert [m["role"] for m in out["messages"]][3:] == ["assistant", "tool", "assistant", "tool"]
-    assert parse_rendered_call(out["messages"][5]["content"]) == ("act", {"command": "go to desk 1"})
-    finish = record("os", [("user", "instruction", None), ("assistant", "Think: All set.\n\nAct: finish", True)])
-    content = agentinstruct_tflan_row(finish, seed=0)["messages"][1]["content"]
-    assert content.startswith("All set.\n\n") and "Act:" not in content
+def test_inline_text_without_an_elicitation_is_not_a_call():
+    assert parse_rendered_call('Its arguments are {"a": 1}.') is None
+    assert parse_rendered_call("I will set a to 1.") is None
+    assert parse_rendered_call('I will operate bash. Its arguments are {"a": 1}') is None  # no closing full stop
+    assert parse_rendered_call('I will operate bash. I will set a to 1, b to.') is None
 
 
-# ---- nothing lost, on every embedded sample and the real db rows -----------------------------
-
-def assert_nothing_lost(rec: AgentInstructRecord, out: dict) -> None:
-    messages = out["messages"]
-    assert len(messages) == len(rec.turns)
-    source_calls, aligned_calls = [], []
-    previous_trained = False
-    for index, (turn, msg) in enumerate(zip(rec.turns, messages)):
-        trained = turn.role == "assistant" and bool(turn.loss)
-        where = f"{rec.id} turn {index}"
-        if not trained:
-            expected_role = "tool" if turn.role == "user" and previous_trained else turn.role
-            assert (msg["role"], msg["content"], msg["loss"]) == (expected_role, turn.content, False), where
-        else:
-            step = parse_agentinstruct_turn(rec.task, turn.content)
-            assert step is not None, where
-            assert msg["role"] == "assistant" and msg["loss"] is True, where
-            assert step.thought in turn.content and msg["content"].startswith(step.thought), where
-            if step.final:
-                assert step.arguments in turn.content and step.arguments in msg["content"], where
-                assert msg["capability"] == "answer", where
-            elif step.action:
-                leaves = [v for v in step.arguments.values() if isinstance(v, str)]
-                leaves += [a for v in step.arguments.values() if isinstance(v, list) for a in v]
-                assert all(leaf in turn.content for leaf in leaves), where  # values come from the source text
-                source_calls.append((step.action, step.arguments))
-                aligned_calls.append(parse_rendered_call(msg["content"]))
-                assert msg["capability"] == "reasoning", where
-            else:
-                assert msg["content"] == step.thought, where
-        previous_trained = trained
-    assert aligned_calls == source_calls  # every action and argument, in order
-
-
-def _records(path: Path) -> list[AgentInstructRecord]:
-    return [item for item in read_agentinstruct([path]) if isinstance(item, AgentInstructRecord)]
-
-
-@pytest.mark.parametrize("path", [EMBEDDED, REAL_DB], ids=["embedded", "real_db"])
-def test_nothing_lost(path):
-    if not path.exists():
-        pytest.skip(f"{path} is not there")
-    records = _records(path)
-    assert records
-    for rec in records:
-        for seed in (0, 1):
-            out = agentinstruct_tflan_row(rec, seed)
-            assert not isinstance(out, Rejected), out.reason
-            assert_nothing_lost(rec, out)
-
-
-def test_embedded_samples_cover_every_task():
-    if not EMBEDDED.exists():
-        pytest.skip(f"{EMBEDDED} is not there")
-    assert {rec.task for rec in _records(EMBEDDED)} == set(TASK_TOOLS)
+def test_one_serialisation_per_trajectory():
+    calls = [("get_a", {"x": 1}), ("get_b", {"y": "two"})]
+    chosen = {choose_serialiser(random.Random(seed), calls, 0.33) for seed in range(300)}
+    assert chosen == set(FENCED) | set(INLINE)
+    inline = sum(choose_serialiser(random.Random(seed), calls, 0.33) in INLINE for seed in range(3000)) / 3000
+    assert abs(inline - 0.33) < 0.03
+    # raw (invalid-JSON) arguments cannot go inline: every trajectory that has one is fenced
+    raw = [("get_a", {"x": 1}), ("get_b", "{'q': 1,}")]
+    assert {choose_serialiser(random.Random(seed), raw, 1.0) for seed in range(100)} <= set(FENCED)
+    assert choose_serialiser(random.Random(0), [("f", {"not an identifier": 1})], 1.0) == "inline_json"

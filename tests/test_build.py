@@ -151,3 +151,24 @@ def test_release_import_maps_every_file(tmp_path):
                    "toolbench_tflan_cot", "toolbench_instruct", "toolbench_negative", "default"):
         assert config in report["configs"], config
     assert validate_folder(tmp_path / "out") == []
+
+
+def test_release_configs_come_from_the_release_alone(tmp_path):
+    """`--release` without --only-given: no embedded sample is mixed into the imported configs."""
+    report = build(tmp_path / "out", {}, release=str(REPO / "dataset_builder/samples/release"), progress=False)
+    assert set(report["inputs"]) == {"release"}
+    import pyarrow.parquet as pq
+
+    sources = {row["source"] for path in (tmp_path / "out" / "data").rglob("*.parquet") for row in pq.read_table(path).to_pylist()}
+    assert sources == {"release"}
+    assert "agent_h" not in report["configs"]  # no glaive named: no benchmark invented from the samples
+    with pytest.raises(BadInputError, match="--release .* cannot be combined with --toolbench"):
+        build(tmp_path / "x", {"toolbench": "t.json"}, release=str(REPO / "dataset_builder/samples/release"), progress=False)
+
+
+def test_release_with_glaive_adds_agent_h_only(tmp_path):
+    report = build(tmp_path / "out", {"glaive": str(REPO / "dataset_builder/samples/glaive.jsonl")},
+                   release=str(REPO / "dataset_builder/samples/release"), progress=False)
+    assert "agent_h" in report["configs"]
+    assert report["sources"]["glaive"]["rejected_by_reason"].get("not_used_release", 0) > 0
+    assert report["negatives"]["rows"] == 0  # the release's own negatives only

@@ -24,6 +24,10 @@ from agent_flan.cli import main as agent_flan_main  # noqa: E402
 CONTRACT = ("h_react", "h_general", "hscore", "relevance", "balanced")
 
 
+def agent_h_rows(sample_build) -> int:
+    return sample_build[1]["configs"]["agent_h"]["splits"]["test"]["rows"]
+
+
 def run_cli(argv: list[str]) -> int:
     """Through the `agent-flan` entry point, as a user runs it (BadInputError -> 2)."""
     return agent_flan_main(argv)
@@ -38,7 +42,7 @@ def tiny_model(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_run(tiny_model, sample_build, tmp_path_factory):
-    """One full run of the tiny model over all 54 items, shared by the tests that only read it."""
+    """One full run of the tiny model over every item, shared by the tests that only read it."""
     folder, _ = sample_build
     out = tmp_path_factory.mktemp("run") / "tiny.json"
     code = run_cli(["eval", "--model", str(tiny_model), "--dataset", str(folder), "--out", str(out),
@@ -48,17 +52,17 @@ def tiny_run(tiny_model, sample_build, tmp_path_factory):
     return out
 
 
-def test_tiny_model_end_to_end_writes_results(tiny_run, capsys):
+def test_tiny_model_end_to_end_writes_results(tiny_run, sample_build, capsys):
     results = json.loads(tiny_run.read_text())
     summary = results["summary"]
     for key in CONTRACT:
         assert summary[key] is not None and 0 <= summary[key] <= 100, key
         assert summary["ci95"][key][0] <= summary[key] <= summary["ci95"][key][1], key
-    assert summary["counts"]["items"] == len(results["items"]) == 54
+    assert summary["counts"]["items"] == len(results["items"]) == agent_h_rows(sample_build)
     assert len(summary["breakdown"]) == 8  # 4 situations x 2 prompt styles
     item = results["items"][0]
     assert {"id", "reply", "verdict", "should_call", "expected_tool", "calls_tool", "correct", "reference"} <= set(item)
-    assert results["run"]["runner"] == "local" and results["run"]["generated"] == 54
+    assert results["run"]["runner"] == "local" and results["run"]["generated"] == agent_h_rows(sample_build)
     assert results["run"]["dtype"] == "float32" and results["run"]["device"] == "cpu"
     assert any(x["reply"] for x in results["items"])  # junk, but generated
     md = tiny_run.with_suffix(".md").read_text()
@@ -73,10 +77,11 @@ def test_second_run_is_served_from_the_cache(tiny_run, tiny_model, sample_build,
                     "--max-new-tokens", "8", "--bootstrap", "200", "--no-progress"])
     assert code == 0
     again = json.loads(tiny_run.read_text())
-    assert again["run"]["cached"] == 54 and again["run"]["generated"] == 0
+    n = agent_h_rows(sample_build)
+    assert again["run"]["cached"] == n and again["run"]["generated"] == 0
     assert [x["reply"] for x in again["items"]] == [x["reply"] for x in first["items"]]
     assert again["summary"]["hscore"] == first["summary"]["hscore"]
-    assert "54 cached, 0 generated" in capsys.readouterr().out
+    assert f"{n} cached, 0 generated" in capsys.readouterr().out
 
 
 def test_batched_generation_matches_one_at_a_time(tiny_model, sample_build):

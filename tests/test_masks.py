@@ -1,8 +1,8 @@
-"""Loss masks, token by token: exactly the `loss: true` assistant turns (+ end of turn) are trained.
+"""Loss masks, token by token: exactly the trained spans of assistant messages (+ end of turn) are trained.
 
 The oracle here does not use the jinja generation spans the implementation uses: it finds each
-assistant turn in the rendered text by its frame (header + content + end-of-turn string) and
-derives the expected trained tokens from the tokenizer's offsets on its own.
+assistant turn in the rendered text by its frame (header + content + end-of-turn string), places the
+message's spans in it, and derives the expected trained tokens from the tokenizer's offsets on its own.
 """
 
 from __future__ import annotations
@@ -48,25 +48,37 @@ def config_rows(sample_build):
 
 
 def expected_trained(text: str, offsets, messages, template: str) -> tuple[list[bool], list[int]]:
-    """Per token: should it be trained, and with which capability id — from frames and offsets only."""
+    """Per token: should it be trained, and with which capability id — from frames, spans and offsets only."""
     header, shape, eot = FRAMES[template]
-    spans = []
+    ranges = []
     cursor = 0
     for message in messages:
         if message["role"] != "assistant":
             continue
-        framed = header + shape(message["content"]) + eot
+        content = message["content"]
+        shaped = shape(content)
+        framed = header + shaped + eot
         at = text.find(framed, cursor)
         assert at >= 0, f"assistant turn not found in the rendered text: {framed[:80]!r}"
         start = at + len(header)
-        cursor = start + len(framed) - len(header)
-        if message["loss"]:
-            spans.append((start, cursor, message["capability"]))
+        cursor = start + len(shaped) + len(eot)
+        lead = content.find(shaped) if shaped else 0  # characters the template trimmed off the front
+        spans = message.get("spans") or [{"start": 0, "end": len(content), "loss": message["loss"],
+                                          "capability": message["capability"]}]
+        pieces = []
+        for span in spans:
+            lo = max(start, min(start + len(shaped), start + span["start"] - lead))
+            hi = max(start, min(start + len(shaped), start + span["end"] - lead))
+            if hi > lo:
+                pieces.append([lo, hi, span["loss"], span["capability"]])
+        if pieces:
+            pieces[-1][1] = cursor  # the end-of-turn string goes with the last span
+        ranges += [p for p in pieces if p[2]]
     trained, groups = [], []
     for token_start, token_end in offsets:
-        hit = next((s for s in spans if token_end > s[0] and token_start < s[1]), None)
+        hit = next((r for r in ranges if token_end > r[0] and token_start < r[1]), None)
         trained.append(hit is not None)
-        groups.append(CAPABILITY_INDEX[hit[2]] if hit else IGNORE_INDEX)
+        groups.append(CAPABILITY_INDEX[hit[3]] if hit else IGNORE_INDEX)
     return trained, groups
 
 
@@ -91,8 +103,30 @@ def test_exactly_loss_true_assistant_turns_are_trained(tiny_tokenizer, config_ro
         assert (enc.trained_tokens > 0) == bool(loss_turns)
 
 
-def test_trained_text_is_the_loss_true_contents_plus_end_of_turn(tiny_tokenizer):
-    """With a byte-level BPE the trained runs decode to exactly `content + <|im_end|>` of each loss turn."""
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_an_untrained_span_inside_a_step_is_not_trained(tiny_tokenizer, template):
+    """A step whose retrieval sentence is off and whose arguments are on: only the arguments (and the end
+    of turn) are trained, and each trained token carries the capability of its span."""
+    thought, name, call = "I need the weather. ", "I will call get_weather. ", 'Its arguments are {"city": "Paris"}.'
+    content = thought + name + call
+    spans = [{"start": 0, "end": len(thought), "capability": "reasoning", "loss": True},
+             {"start": len(thought), "end": len(thought) + len(name), "capability": "retrieval", "loss": False},
+             {"start": len(thought) + len(name), "end": len(content), "capability": "understanding", "loss": True}]
+    messages = [{"role": "user", "content": "Weather in Paris?", "loss": False, "capability": "", "spans": []},
+                {"role": "assistant", "content": content, "loss": True, "capability": "mixed", "spans": spans}]
+    enc = encode_conversation(tiny_tokenizer, load_template(template).text, messages)
+    trained, groups = expected_trained(enc.text, enc.offsets, messages, template)
+    assert [label != IGNORE_INDEX for label in enc.labels] == trained
+    assert [g if t else IGNORE_INDEX for g, t in zip(enc.capability_ids, trained)] == groups
+    segments = trained_segments(enc)
+    trained_text = "".join(seg["text"] for seg in segments if seg["trained"])
+    assert "I will call get_weather" not in trained_text and '"Paris"' in trained_text and "weather." in trained_text
+    assert {seg["capability"] for seg in segments if seg["trained"]} == {"reasoning", "understanding"}
+
+
+def test_trained_text_is_the_trained_spans_plus_end_of_turn(tiny_tokenizer):
+    """With a byte-level BPE the trained runs decode to exactly the trained spans (+ <|im_end|> after a
+    message's last span): span boundaries sit before separators, so no token straddles them."""
     from training.testing import synthetic_rows
 
     row = synthetic_rows()[0]
@@ -107,9 +141,21 @@ def test_trained_text_is_the_loss_true_contents_plus_end_of_turn(tiny_tokenizer)
     if current:
         runs.append(current)
     decoded = [tiny_tokenizer.decode(run) for run in runs]
-    expected = [m["content"] + "<|im_end|>" for m in row["messages"] if m["role"] == "assistant" and m["loss"]]
-    assert decoded == expected
-    assert "I will call get_weather." not in "".join(decoded)  # the `loss: false` assistant turn
+    expected = []
+    for m in row["messages"]:
+        if m["role"] != "assistant" or not m["loss"]:
+            continue
+        for index, span in enumerate(m["spans"]):
+            if not span["loss"]:
+                continue
+            text = m["content"][span["start"]:span["end"]] + ("<|im_end|>" if index == len(m["spans"]) - 1 else "")
+            if expected and index and m["spans"][index - 1]["loss"]:
+                expected[-1] += text
+            else:
+                expected.append(text)
+    assert decoded == expected == ["I should look it up.", ' Its arguments are {"city": "Paris"}.<|im_end|>',
+                                   "It is 21 degrees in Paris.<|im_end|>"]
+    assert "I will call get_weather." not in "".join(decoded)  # the untrained span inside the step
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
@@ -119,7 +165,8 @@ def test_templates_render_like_apply_chat_template(tiny_tokenizer, template):
 
     chat_template = load_template(template).text
     row = synthetic_rows()[0]
-    messages = [{**m, "loss": m["role"] == "assistant"} for m in row["messages"]]
+    messages = [{**m, "loss": m["role"] == "assistant", "spans": [{**span, "loss": True} for span in m["spans"]]}
+                for m in row["messages"]]
     enc = encode_conversation(tiny_tokenizer, chat_template, messages, row["tools"])
     plain = [{"role": m["role"], "content": m["content"]} for m in messages]
     tools = json.loads(row["tools"])

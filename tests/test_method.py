@@ -4,6 +4,7 @@ Agent-H size and hygiene, negatives that never call."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import pyarrow.parquet as pq
@@ -37,6 +38,10 @@ def trajectories(draw) -> ToolBenchTrajectory:
         steps.append(ToolStep(draw(st.text(max_size=40)).strip(), draw(names), arguments,
                               json.dumps({"error": "", "response": draw(st.text(max_size=40))})))
     tools = [{"name": step.action, "description": "d", "parameters": {"type": "object", "properties": {}}} for step in steps]
+    if draw(st.booleans()):  # a step calling a tool that is not offered, as DFSDT writes it
+        position = draw(st.integers(0, len(steps)))
+        steps.insert(position, ToolStep("", "invalid_hallucination_function_name", "{}",
+                                        json.dumps({"error": "No such function name", "response": ""})))
     return ToolBenchTrajectory(draw(st.from_regex(r"toolbench_[0-9a-f]{16}", fullmatch=True)), draw(st.text(min_size=1, max_size=40)),
                                "system", tools, steps, "give_answer", draw(st.text(min_size=1, max_size=60)), "", "toolllama",
                                Location("synthetic"))
@@ -46,22 +51,39 @@ def _expected_arguments(step: ToolStep):
     return step.arguments if step.arguments is not None else step.action_input
 
 
+def _offered(trajectory: ToolBenchTrajectory) -> set[str]:
+    return {tool["name"] for tool in trajectory.tools}
+
+
+def _span_text(msg, capability):
+    return "".join(msg["content"][s["start"]:s["end"]] for s in msg["spans"] if s["capability"] == capability)
+
+
 @settings(max_examples=150, deadline=None)
-@given(trajectories(), st.integers(0, 3))
-def test_conversation_forms_lose_nothing_and_calls_parse_back(trajectory, seed):
+@given(trajectories(), st.integers(0, 3), st.sampled_from([0.0, 0.5, 1.0]))
+def test_conversation_forms_lose_nothing_and_calls_parse_back(trajectory, seed, inline_share):
     for cot in (False, True):
-        produced = tflan_row(trajectory, seed, WEIGHTS, cot=cot)
+        produced = tflan_row(trajectory, seed, WEIGHTS, cot=cot, inline_share=inline_share)
         messages = produced["messages"]
-        calls = [parse_rendered_call(m["content"]) for m in messages
-                 if m["role"] == "assistant" and m["capability"] in ("understanding", "reasoning") and "```" in m["content"]]
-        assert calls == [(s.action, _expected_arguments(s)) for s in trajectory.steps]
+        roles = [m["role"] for m in messages]
+        assert not any(a == b == "assistant" for a, b in zip(roles, roles[1:]))  # one message per step
+        steps = [m for m in messages if m["role"] == "assistant"][:-1]
+        assert len(steps) == len(trajectory.steps)
+        assert [parse_rendered_call(m["content"]) for m in steps] == [(s.action, _expected_arguments(s)) for s in trajectory.steps]
         assert [m["content"] for m in messages if m["role"] == "tool"] == [s.observation for s in trajectory.steps]
-        assert messages[-1] == {"role": "assistant", "content": trajectory.final_answer, "loss": True, "capability": "answer"}
-        reasoning = [m["content"] for m in messages if m["capability"] == "reasoning"]
-        if cot:
-            assert all(turn.startswith(step.thought) for step, turn in zip(trajectory.steps, reasoning))
-        else:
-            assert reasoning == [step.thought for step in trajectory.steps if step.thought]
+        final = messages[-1]
+        assert (final["role"], final["content"], final["loss"], final["capability"]) == (
+            "assistant", trajectory.final_answer, True, "answer")
+        for step, msg in zip(trajectory.steps, steps):
+            assert "".join(msg["content"][s["start"]:s["end"]] for s in msg["spans"]) == msg["content"]
+            assert _span_text(msg, "reasoning").strip() == step.thought  # no reasoning span on an empty thought
+            if step.action not in _offered(trajectory):
+                assert not msg["loss"] and not any(s["loss"] for s in msg["spans"])  # never trained
+            elif cot:
+                assert all(s["loss"] for s in msg["spans"])
+        fenced = {"```" in m["content"] for m, s in zip(steps, trajectory.steps)
+                  if s.action in _offered(trajectory) and s.arguments is not None}
+        assert len(fenced) <= 1  # one serialisation for the whole trajectory
 
 
 @settings(max_examples=150, deadline=None)
@@ -69,28 +91,38 @@ def test_conversation_forms_lose_nothing_and_calls_parse_back(trajectory, seed):
 def test_react_form_loses_nothing(trajectory, seed):
     produced = react_row(trajectory, seed)
     fmt = react_format(rng_for(seed, "react-format", trajectory.id))
-    steps = [m["content"] for m in produced["messages"] if m["role"] == "assistant"]
-    for step, text in zip(trajectory.steps, steps):
+    steps = [m for m in produced["messages"] if m["role"] == "assistant"]
+    offered = {tool["name"] for tool in json.loads(produced["tools"])}
+    assert fmt.final_action in offered  # the finishing call names a tool of the row
+    for step, msg in zip(trajectory.steps, steps):
+        text = msg["content"]
+        assert "".join(text[s["start"]:s["end"]] for s in msg["spans"]) == text
         if fmt.kind == "json":
             decoded = json.loads(text)
-            assert (decoded[fmt.action], decoded[fmt.arguments], decoded[fmt.thought]) == (step.action, _expected_arguments(step), step.thought)
+            assert (decoded[fmt.action], decoded[fmt.arguments]) == (step.action, _expected_arguments(step))
+            assert decoded.get(fmt.thought) == (step.thought or None)  # an empty thought is left out, not ""
         else:
-            assert f"{fmt.action}: {step.action}\n" in text and step.action_input.strip() in text or json.dumps(step.arguments, ensure_ascii=False) in text
+            assert f"{fmt.action}: {step.action}\n" in text
+            assert (f"{fmt.thought}: " in text) == bool(step.thought)
+        assert msg["loss"] == (step.action in offered)
     assert [m["content"] for m in produced["messages"] if m["role"] == "tool"] == [s.observation for s in trajectory.steps]
-    assert trajectory.final_answer in steps[-1] or json.dumps(trajectory.final_answer, ensure_ascii=False)[1:-1] in steps[-1]
+    assert trajectory.final_answer in steps[-1]["content"] or json.dumps(trajectory.final_answer, ensure_ascii=False)[1:-1] in steps[-1]["content"]
 
 
 @settings(max_examples=40, deadline=None)
 @given(trajectories(), st.integers(0, 3))
 def test_instruct_replies_follow_their_template(trajectory, seed):
     for sample in instruct_rows(trajectory, seed, limit=10):
-        reply = sample["messages"][-1]["content"]
+        system, user, reply = (m["content"] for m in sample["messages"])
         (tool,) = json.loads(sample["tools"])
         step = trajectory.steps[int(sample["id"].rsplit("_s", 1)[1])]
+        assert step.action == tool["name"]
+        assert ("You can input" in user) == bool(step.thought)  # the goal is the thought, never a filler
         if sample["format"] == "instruct_json":
             decoded = json.loads(reply)
-            assert sorted(map(repr, decoded.values())) == sorted(map(repr, [decoded[k] for k in decoded]))
+            assert set(decoded) == set(re.findall(r'^    "([^"]+)": ', system, re.M))  # exactly the template's keys
             assert step.action in decoded.values() and step.arguments in decoded.values()
+            assert (step.thought in decoded.values()) == bool(step.thought)
             assert detect(reply, [tool]).calls_tool
         else:
             assert step.action in reply and json.dumps(step.arguments, ensure_ascii=False) in reply
@@ -114,17 +146,37 @@ def test_split_shares_match_the_recipe(big_toolbench):
         assert abs(rows[name] / total - share) <= 0.03, (name, rows[name] / total)
 
 
-def test_loss_retention_per_capability_matches_the_weights(big_toolbench):
-    out, _ = big_toolbench
+def _retention(out) -> dict[str, float]:
+    """Share of each capability's characters that are trained, over every toolbench_tflan step."""
     kept, seen = Counter(), Counter()
     for path in (out / "data/toolbench_tflan").glob("*.parquet"):
         for row in pq.read_table(path).to_pylist():
             for m in row["messages"]:
-                if m["role"] == "assistant" and m["capability"] in WEIGHTS:
-                    seen[m["capability"]] += 1
-                    kept[m["capability"]] += m["loss"]
+                for s in m["spans"]:
+                    if s["capability"] in WEIGHTS:
+                        seen[s["capability"]] += s["end"] - s["start"]
+                        kept[s["capability"]] += (s["end"] - s["start"]) * s["loss"]
+    return {capability: kept[capability] / seen[capability] for capability in WEIGHTS}
+
+
+def test_loss_retention_per_capability_matches_the_weights(big_toolbench):
+    out, report = big_toolbench
+    for capability, share in _retention(out).items():
+        assert abs(share - WEIGHTS[capability]) <= 0.03, (capability, share)
+    stats = report["configs"]["toolbench_tflan"]["splits"]["train"]
     for capability, weight in WEIGHTS.items():
-        assert abs(kept[capability] / seen[capability] - weight) <= 0.03, (capability, kept[capability] / seen[capability])
+        reported = stats["trained_characters_by_capability"][capability] / stats["characters_by_capability"][capability]
+        assert abs(reported - weight) <= 0.03
+
+
+def test_paper_weights_are_measured_too(tmp_path):
+    from dataset_builder.recipe import DEFAULT_RECIPE
+
+    recipe = BuildRecipe.load(DEFAULT_RECIPE.parent / "agent_flan_paper_weights.yaml")
+    source = write_toolbench(tmp_path / "t.json", 1200)
+    build(tmp_path / "out", {"toolbench": str(source)}, recipe=recipe, only_given=True, progress=False)
+    for capability, share in _retention(tmp_path / "out").items():
+        assert abs(share - recipe.loss_weights[capability]) <= 0.03, (capability, share)
 
 
 def test_two_seeds_differ_in_assignment(tmp_path):
@@ -156,16 +208,25 @@ def test_full_size_glaive_reaches_the_papers_agent_h_size_without_leaking(tmp_pa
     assert not held_queries & {r["messages"][1]["content"] for r in negatives}
 
 
-def test_negatives_never_call_and_about_half_offer_tools(tmp_path):
+def test_negatives_come_in_two_kinds_and_never_call(tmp_path):
     source = write_jsonl(tmp_path / "glaive.jsonl", glaive_records(800))
     out = tmp_path / "agent-flan"
     report = build(out, {"glaive": str(source)}, recipe=BuildRecipe(negative_count=200), only_given=True, progress=False)
     negatives = pq.read_table(next((out / "data/toolbench_negative").glob("*.parquet"))).to_pylist()
     assert len(negatives) == 200
+    kinds = Counter(row["negative_kind"] for row in negatives)
+    assert set(kinds) == {"tool_request", "chat_with_tools"}
+    assert all(0.3 <= n / len(negatives) <= 0.7 for n in kinds.values()), kinds
+    assert report["negatives"]["by_kind"] == dict(kinds)
     for row in negatives:
-        assert not detect(row["messages"][-1]["content"], json.loads(row["tools"])).calls_tool
-    share = sum(row["tools"] != "[]" for row in negatives) / len(negatives)
-    assert 0.4 <= share <= 0.6, share
+        assert row["messages"][-1]["capability"] == "answer" and row["messages"][-1]["loss"]
+        # Judged with the keyword rule of the paper as well as the build's own detector.
+        reply = row["messages"][-1]["content"]
+        assert not any(word in reply for word in ("Action:", "Thought:", "<functioncall>", '"name":'))
+        if row["negative_kind"] == "chat_with_tools":
+            assert row["tools"] != "[]"
+        system = row["messages"][0]["content"]
+        assert not any(tool["name"] in system for tool in json.loads(row["tools"]))  # tools only in `tools`
     assert report["negatives_vetting"] == {"ok": 200}
 
 

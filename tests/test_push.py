@@ -376,7 +376,10 @@ def test_push_through_huggingface_hub_to_a_local_fake_hub(folders, tmp_path):
     commits = {c["repo"]: c for c in hub.commits}
     assert commits["space:me/agent-flan-chat"]["revision"] == "staging"
     assert commits["space:me/agent-flan-chat"]["header"]["summary"] == "Space: first version"
-    assert commits["dataset:me/agent-flan"]["header"]["summary"].startswith("Agent-FLAN dataset: 9 configs, 218 rows")
+    report = json.loads((folders["dataset"] / "build_report.json").read_text())
+    rows = {name: sum(s["rows"] for s in info["splits"].values()) for name, info in report["configs"].items()}
+    assert commits["dataset:me/agent-flan"]["header"]["summary"].startswith(
+        f"Agent-FLAN dataset: 9 configs, {rows['default'] + rows['agent_h']} rows")
     assert "pushed with `agent-flan push`" in commits["dataset:me/agent-flan"]["header"]["description"]
     assert commits["model:me/agent-flan-lora"]["header"]["summary"] == (
         "Agent-FLAN adapter for Qwen/Qwen2.5-7B-Instruct: 120 steps, final loss 0.8123")

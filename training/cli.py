@@ -22,6 +22,9 @@ TRAIN_EPILOG = """examples:
   accelerate launch --config_file training/accelerate/ddp.yaml -m agent_flan train --config RECIPE.yaml
 
 Any recipe field (ModelArguments, DataArguments, or TRL SFTConfig) can be overridden as --key value.
+Tokens: HF_TOKEN or `hf auth login` (preferred); --hub_token is accepted, handed to huggingface_hub as
+HF_TOKEN and never written to training_config.yaml, training_args.bin, checkpoints or logs.
+A recipe that is not valid YAML stops with exit code 2, naming the file and the line.
 Writes to output_dir: the adapter, tokenizer + chat template, training_config.yaml, metrics.json,
 checkpoint-N/ folders; with --merge also merged/ (a bf16 model)."""
 

@@ -5,18 +5,31 @@ defaults this kit wants (4-bit NF4 + double quantisation, LoRA on every linear p
 `DataArguments` says which dataset folder/id and which configs to mix. Everything else is TRL's own
 `SFTConfig`, so any SFTConfig field is an override (`--max_steps 2 --output_dir out`).
 Precision is picked for the hardware before SFTConfig is built (it refuses bf16 on a CPU-only machine).
+
+Secrets: `hub_token` (and any field in SECRET_FIELDS) is taken out of the parsed SFTConfig into
+`TrainConfig.secrets` and its value is masked in the recorded overrides, so it never reaches
+training_config.yaml, the pickled training_args.bin (output folder and checkpoints), logs or cards;
+`export_secrets` hands it to huggingface_hub as HF_TOKEN for the Hub calls of the run.
+A recipe that is not valid YAML is a user error naming the file and the line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
+import io
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dataset_builder.errors import BadInputError
+
+# Arguments that carry credentials: never saved, pickled, logged or shown. The value goes to the env var.
+SECRET_FIELDS: dict[str, str] = {"hub_token": "HF_TOKEN"}
+MASK = "***"
 
 # SFTConfig defaults this kit changes (a recipe or the command line still wins).
 KIT_SFT_DEFAULTS: dict[str, Any] = {
@@ -112,7 +125,71 @@ class TrainConfig:
     data: DataArguments
     sft: Any  # trl.SFTConfig
     recipe: str | None = None
-    overrides: list[str] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)  # as given, secret values masked
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)  # SECRET_FIELDS taken out of `sft`
+
+
+def _secret_flag(arg: str) -> str | None:
+    """The secret field an override names (`--hub_token` / `--hub-token` / `--hub_token=...`), if any."""
+    name = arg.split("=", 1)[0].lstrip("-").replace("-", "_")
+    return name if arg.startswith("--") and name in SECRET_FIELDS else None
+
+
+def mask_overrides(overrides: list[str]) -> list[str]:
+    """The override list with the value of every secret option replaced by ***."""
+    masked, hide_next = [], False
+    for arg in overrides:
+        if hide_next:
+            masked.append(MASK)
+            hide_next = False
+            continue
+        flag = _secret_flag(arg)
+        if flag and "=" in arg:
+            masked.append(arg.split("=", 1)[0] + "=" + MASK)
+        else:
+            masked.append(arg)
+            hide_next = bool(flag)
+    return masked
+
+
+def _secret_values(overrides: list[str]) -> list[str]:
+    values = [b for a, b in zip(overrides, overrides[1:]) if _secret_flag(a) and "=" not in a]
+    values += [a.split("=", 1)[1] for a in overrides if _secret_flag(a) and "=" in a]
+    return [v for v in values if v]
+
+
+def scrub(text: str, secrets) -> str:
+    for value in secrets:
+        if value:
+            text = text.replace(value, MASK)
+    return text
+
+
+def export_secrets(config: TrainConfig) -> None:
+    """Put the run's secrets where the libraries read them (hub_token -> HF_TOKEN, which huggingface_hub's
+    get_token reads on every call), never into the arguments the trainer saves."""
+    for name, value in config.secrets.items():
+        os.environ[SECRET_FIELDS[name]] = value
+
+
+def check_recipe_yaml(path: Path) -> None:
+    """A recipe must be a YAML mapping; a syntax error names the file, line and column (exit 2, no traceback)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"{path}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        context = getattr(exc, "context", None)
+        raise BadInputError(f"{path}: {where}YAML syntax error: {problem}"
+                            + (f" ({context})" if context else "")) from None
+    if data is not None and not isinstance(data, dict):
+        raise BadInputError(f"{path}: a recipe is a YAML mapping of `field: value` lines, not a "
+                            f"{type(data).__name__}")
 
 
 def _hardware_defaults() -> dict[str, Any]:
@@ -146,20 +223,36 @@ def parse_train_config(config_path: str | os.PathLike | None, overrides: list[st
     from trl import SFTConfig, TrlParser
 
     overrides = list(overrides or [])
+    shown = mask_overrides(overrides)
+    given_secrets = _secret_values(overrides)
     argv: list[str] = []
     if config_path is not None:
         path = resolve_recipe(config_path)
+        check_recipe_yaml(path)
         argv = ["--config", str(path)]
     parser = TrlParser((ModelArguments, DataArguments, SFTConfig))
     parser.set_defaults(**KIT_SFT_DEFAULTS, **_hardware_defaults())
+    printed = io.StringIO()
     try:
-        model_args, data_args, sft_args = parser.parse_args_and_config(argv + overrides)
-    except SystemExit as exc:  # argparse already printed what is wrong
-        raise BadInputError(f"bad option in {' '.join(overrides) or config_path}") from exc
+        with contextlib.redirect_stderr(printed):  # argparse prints its whole usage; keep only its error line
+            model_args, data_args, sft_args = parser.parse_args_and_config(argv + overrides)
+    except SystemExit:
+        said = next((line.split("error: ", 1)[1] for line in reversed(printed.getvalue().splitlines())
+                     if "error: " in line), "")
+        raise BadInputError(scrub(f"bad option in {' '.join(shown) or config_path}" + (f": {said}" if said else ""),
+                                  given_secrets)) from None
     except (ValueError, TypeError) as exc:
         where = f"{config_path}: " if config_path else ""
-        raise BadInputError(f"{where}{exc}") from exc
-    return TrainConfig(model_args, data_args, sft_args, str(config_path) if config_path else None, overrides)
+        raise BadInputError(scrub(f"{where}{exc}", given_secrets)) from None
+    if printed.getvalue():  # warnings printed while parsing (deprecated fields): pass them on
+        sys.stderr.write(scrub(printed.getvalue(), given_secrets))
+    secrets = {}
+    for name in SECRET_FIELDS:
+        value = getattr(sft_args, name, None)
+        if value:
+            secrets[name] = str(value)
+            setattr(sft_args, name, None)  # the trainer pickles its arguments into training_args.bin
+    return TrainConfig(model_args, data_args, sft_args, str(config_path) if config_path else None, shown, secrets)
 
 
 def torch_dtype(model_args: ModelArguments, sft_args):
@@ -217,7 +310,7 @@ def resolved_config_yaml(config: TrainConfig, notes: dict[str, Any] | None = Non
     import yaml
 
     sft = _changed_fields(config.sft)
-    for secret in ("hub_token",):
+    for secret in SECRET_FIELDS:
         sft.pop(secret, None)
     body = {**_plain(config.model), **_plain(config.data), **sft, **(replace or {})}
     body.pop("dataset_kwargs", None)  # set by the trainer itself (pre-tokenised rows), not a user choice
@@ -228,4 +321,5 @@ def resolved_config_yaml(config: TrainConfig, notes: dict[str, Any] | None = Non
         header.append(f"# overrides: {' '.join(config.overrides)}")
     for key, value in (notes or {}).items():
         header.append(f"# {key}: {value}")
-    return "\n".join(header) + "\n" + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
+    text = "\n".join(header) + "\n" + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
+    return scrub(text, config.secrets.values())  # belt and braces: a secret pasted into any other field

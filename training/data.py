@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from dataset_builder.errors import BadInputError
+from dataset_builder.schema import ROW_FEATURES
 from training.config import DataArguments
 from training.masks import IGNORE_INDEX, encode_conversation
 
@@ -66,6 +67,12 @@ def _load(name: str, config: str | None, split: str):
         # and without this check datasets would silently fall back to a stale cached build of that name.
         raise BadInputError(f"dataset {name!r}: no folder {os.path.abspath(name)}; run `agent-flan build` here "
                             "(it writes ./agent-flan), or set dataset_name to a folder path or a Hub id (org/name)")
+    if "://" not in name and not os.path.exists(name):
+        from dataset_builder.sources.resolve import looks_like_path, missing_path_message
+
+        if looks_like_path(name):  # data/missing.jsonl, ./out/agent-flan: a missing path, not a Hub id
+            raise BadInputError(f"dataset {name!r}: {missing_path_message(name)}; build it with `agent-flan build "
+                                "--out PATH` or set dataset_name to an existing folder or a Hub id (org/name)")
     try:
         return datasets.load_dataset(name, config, split=split)
     except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
@@ -77,8 +84,6 @@ def _load(name: str, config: str | None, split: str):
 
 def _general_rows(spec: str, split: str):
     """A chat dataset (`messages` of role/content, optional loss) in the kit's row schema."""
-    from dataset_builder.schema import ROW_FEATURES
-
     name, _, config = spec.partition(":")
     ds = _load(name, config or None, split)
     if "messages" not in ds.column_names:
@@ -90,12 +95,16 @@ def _general_rows(spec: str, split: str):
             role = message["role"]
             assistant = role == "assistant"
             loss = message.get("loss")
-            messages.append({"role": role, "content": message.get("content") or "",
-                             "loss": bool(assistant if loss is None else loss and assistant),
-                             "capability": (message.get("capability") or "none") if assistant else ""})
+            content = message.get("content") or ""
+            trained = bool(assistant if loss is None else loss and assistant)
+            capability = (message.get("capability") or "none") if assistant else ""
+            spans = message.get("spans") or ([{"start": 0, "end": len(content), "capability": capability, "loss": trained}]
+                                             if assistant and content else [])
+            messages.append({"role": role, "content": content, "loss": trained, "capability": capability, "spans": spans})
         tools = example.get("tools") or "[]"
         return {"id": str(example.get("id") or f"general-{index}"), "source": "general", "task": "chat",
-                "format": "chat", "messages": messages, "tools": tools if isinstance(tools, str) else json.dumps(tools)}
+                "format": "chat", "messages": messages, "tools": tools if isinstance(tools, str) else json.dumps(tools),
+                "negative_kind": ""}
 
     return ds.map(to_row, with_indices=True, remove_columns=ds.column_names, features=ROW_FEATURES,
                   desc="general rows")
@@ -113,7 +122,7 @@ def load_rows(args: DataArguments, seed: int, split: str | None = None, report: 
         if missing:
             raise BadInputError(f"dataset {args.dataset_name!r} config {config!r}: missing columns {sorted(missing)}; "
                                 "is this a folder written by `agent-flan build`?")
-        keep = ["id", "source", "task", "format", "messages", "tools"]
+        keep = list(ROW_FEATURES)  # the row schema's columns, whatever else a folder holds
         parts.append(ds.select_columns([c for c in keep if c in ds.column_names]))
         if report is not None:
             report.rows_by_config[config] = len(ds)

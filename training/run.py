@@ -9,6 +9,16 @@ Output folder (`output_dir`):
                                                     hardware, data report (read by the model card)
   checkpoint-N/                                     resumable checkpoints (`--resume`)
   merged/                                           with `--merge`: the adapter merged into a bf16 model
+
+Secrets: `hub_token` (from a recipe or `--hub_token`) is taken out of the arguments when they are
+parsed (training.config) and handed to huggingface_hub through HF_TOKEN, so the trainer never pickles it
+into training_args.bin (output folder and every checkpoint) and it reaches neither
+training_config.yaml nor the logs, metrics or model card.
+
+Per-capability losses cover the whole run, also after `--resume`: every train log entry also records
+how many tokens each capability had in that window (`trained_tokens_by_capability/NAME`), the trainer
+restores that log history from the checkpoint, and metrics.json combines the restored entries with
+this session's exact totals, token-weighted.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.errors import BadInputError
-from training.config import TrainConfig, resolved_config_yaml, torch_dtype
+from training.config import TrainConfig, export_secrets, resolved_config_yaml, torch_dtype
 from training.data import DataReport, load_rows, pack_rows, tokenize_rows
 from training.models import NAMED_MODELS, resolve_model
 from training.templates import ChatTemplate, resolve_template
@@ -34,6 +44,7 @@ logger = logging.getLogger("agent_flan.train")
 METRICS_FILE = "metrics.json"
 CONFIG_FILE = "training_config.yaml"
 METRICS_SCHEMA = "agent-flan/train-metrics/v1"
+TOKENS_PREFIX = "trained_tokens_by_capability/"  # per train log entry: tokens behind each loss_by_capability/ mean
 
 
 @dataclass
@@ -228,6 +239,80 @@ def _save_generation_config(model, tokenizer, template: ChatTemplate, output_dir
     return ids
 
 
+def _capability_token_logger(trainer):
+    """A callback that writes, into each train entry of the log history, the tokens per capability of
+    its window (the difference of the trainer's running totals), so a resumed run can weight the
+    restored means exactly; and a log entry at every checkpoint step, so no steps fall between the
+    checkpoint's last logged window and the resumed session (save_steps need not be a multiple of
+    logging_steps)."""
+    import torch
+    from transformers import TrainerCallback
+
+    from training.trainer import GROUP_NAMES
+
+    class CapabilityTokens(TrainerCallback):
+        def __init__(self):
+            self.seen = torch.zeros(len(GROUP_NAMES), dtype=torch.float64)
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if control.should_save:  # log at every checkpoint step: its history then covers every step up to it
+                control.should_log = True
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if not logs or "loss" not in logs or not state.log_history:
+                return
+            counts = trainer.capability_totals[1].clone()
+            window, self.seen = counts - self.seen, counts
+            entry = state.log_history[-1]
+            for index, name in enumerate(GROUP_NAMES):
+                if window[index] > 0:
+                    entry[f"{TOKENS_PREFIX}{name}"] = int(window[index])
+
+    return CapabilityTokens()
+
+
+def _checkpoint_step(checkpoint: str | None) -> int:
+    if not checkpoint:
+        return 0
+    try:
+        return int(json.loads((Path(checkpoint) / "trainer_state.json").read_text(encoding="utf-8"))["global_step"])
+    except (OSError, ValueError, KeyError, TypeError):
+        name = Path(checkpoint).name
+        return int(name.rsplit("-", 1)[-1]) if name.rsplit("-", 1)[-1].isdigit() else 0
+
+
+def whole_run_capability_losses(trainer, resumed_step: int) -> tuple[dict[str, float], dict[str, int], str]:
+    """Token-weighted loss per capability over the whole run: the log entries restored from the checkpoint
+    (steps <= resumed_step) plus this session's exact totals. Returns (losses, tokens, weighting)."""
+    from training.trainer import GROUP_NAMES, LOSS_PREFIX
+
+    sums, counts = (row.clone() for row in trainer.capability_totals)
+    weighting = "tokens"
+    if resumed_step > 0:
+        session_steps = max(1, trainer.state.global_step - resumed_step)
+        previous = 0
+        for entry in trainer.state.log_history:
+            step = entry.get("step", 0)
+            if step > resumed_step:
+                break
+            if "loss" not in entry:
+                continue
+            for index, name in enumerate(GROUP_NAMES):
+                mean = entry.get(f"{LOSS_PREFIX}{name}")
+                if mean is None:
+                    continue
+                tokens = entry.get(f"{TOKENS_PREFIX}{name}")
+                if tokens is None:  # a checkpoint written before token counts were logged: estimate them
+                    weighting = "tokens (estimated for steps logged without token counts)"
+                    tokens = max(1.0, float(trainer.capability_totals[1, index]) / session_steps) * (step - previous)
+                sums[index] += float(mean) * float(tokens)
+                counts[index] += float(tokens)
+            previous = step
+    losses = {name: round(float(sums[i] / counts[i]), 6) for i, name in enumerate(GROUP_NAMES) if counts[i] > 0}
+    tokens = {name: int(round(float(counts[i]))) for i, name in enumerate(GROUP_NAMES) if counts[i] > 0}
+    return losses, tokens, weighting
+
+
 def train(config: TrainConfig, resume: bool | str = False, merge: bool = False, log=print,
           callbacks: list | None = None) -> Path:
     """Run one training job; returns the output folder."""
@@ -236,7 +321,11 @@ def train(config: TrainConfig, resume: bool | str = False, merge: bool = False, 
 
     from training.trainer import AgentFlanSFTTrainer
 
+    from dataset_builder.sources.resolve import bound_hub_requests
+
     started = time.time()
+    export_secrets(config)  # hub_token -> HF_TOKEN for huggingface_hub; never in the saved arguments
+    bound_hub_requests()  # Hub look-ups of a model or dataset id: HF_HUB_DOWNLOAD_TIMEOUT s, never a hang
     sft = config.sft
     set_seed(sft.seed)
     output_dir = Path(sft.output_dir)
@@ -271,6 +360,7 @@ def train(config: TrainConfig, resume: bool | str = False, merge: bool = False, 
 
     trainer = AgentFlanSFTTrainer(model=model, args=sft, train_dataset=data.train, eval_dataset=data.eval,
                                   processing_class=tokenizer, peft_config=peft_config(config), callbacks=callbacks)
+    trainer.add_callback(_capability_token_logger(trainer))
     checkpoint = None
     if resume:
         checkpoint = resume if isinstance(resume, str) else _last_checkpoint(str(output_dir))
@@ -307,6 +397,7 @@ def build_metrics(config: TrainConfig, trainer, result, data: PreparedData, temp
     last_caps = next(({k.split("/", 1)[1]: v for k, v in entry.items() if k.startswith("loss_by_capability/")}
                       for entry in reversed(history) if any(k.startswith("loss_by_capability/") for k in entry)), {})
     totals = trainer.token_totals
+    losses, capability_tokens, weighting = whole_run_capability_losses(trainer, _checkpoint_step(checkpoint))
     runtime = result.metrics.get("train_runtime") or train_wall
     name = config.model.model_name_or_path
     named = NAMED_MODELS.get(name.lower())
@@ -330,7 +421,9 @@ def build_metrics(config: TrainConfig, trainer, result, data: PreparedData, temp
             "epochs": round(trainer.state.epoch or 0.0, 4),
             "final_loss": last_loss,
             "train_loss": result.training_loss,
-            "loss_by_capability": trainer.capability_losses(),
+            "loss_by_capability": losses,  # the whole run (steps 1..global_step), also after --resume
+            "trained_tokens_by_capability": capability_tokens,
+            "loss_by_capability_weighting": weighting,
             "loss_by_capability_last_log": last_caps,
             "tokens": totals["real"],
             "trained_tokens": totals["trained"],

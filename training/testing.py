@@ -65,34 +65,30 @@ def build_tiny_llama(out_dir: Path, seed: int = 0, hidden_size: int = 64, layers
 
 
 def synthetic_rows() -> list[dict]:
-    """Rows in the dataset schema covering every role, both loss flags, tools, and a negative."""
-    def m(role, content, loss=False, capability=""):
-        if role == "assistant" and not capability:
-            capability = "none"
-        return {"role": role, "content": content, "loss": loss, "capability": capability}
+    """Rows in the dataset schema covering every role, trained and untrained spans inside one step,
+    tools, and a negative."""
+    from dataset_builder.transforms.rows import message as m
+    from dataset_builder.transforms.rows import step_message
 
     tools = json.dumps([{"name": "get_weather", "description": "Weather for a city",
                          "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}])
     return [
-        {"id": "s1", "source": "toolbench", "task": "toolbench", "format": "tflan", "tools": tools, "messages": [
+        {"id": "s1", "source": "toolbench", "task": "toolbench", "format": "tflan", "tools": tools, "negative_kind": "", "messages": [
             m("system", "You are a helpful assistant with access to the tools below."),
             m("user", "What is the weather in Paris?"),
-            m("assistant", "I should look it up.", True, "reasoning"),
-            m("user", "Go on."),
-            m("assistant", "I will call get_weather.", False, "retrieval"),
-            m("user", "ok"),
-            m("assistant", "{\"city\": \"Paris\"}", True, "understanding"),
+            step_message([("I should look it up.", "reasoning", True), (" I will call get_weather.", "retrieval", False),
+                          (' Its arguments are {"city": "Paris"}.', "understanding", True)]),
             m("tool", "{\"temp\": 21}"),
             m("assistant", "It is 21 degrees in Paris.", True, "answer")]},
-        {"id": "s2", "source": "toolbench", "task": "toolbench", "format": "negative", "tools": "[]", "messages": [
+        {"id": "s2", "source": "toolbench", "task": "toolbench", "format": "negative", "tools": "[]", "negative_kind": "tool_request", "messages": [
             m("system", "You are a helpful assistant."),
             m("user", "Book me a flight to Rome."),
             m("assistant", "I'm sorry, but I cannot book flights.", True, "answer")]},
-        {"id": "s3", "source": "toolbench", "task": "toolbench", "format": "instruct_json", "tools": tools, "messages": [
+        {"id": "s3", "source": "toolbench", "task": "toolbench", "format": "instruct_json", "tools": tools, "negative_kind": "", "messages": [
             m("user", "Call get_weather with city Paris, reply in JSON."),
             m("assistant", "{\"Tool\": \"get_weather\", \"Param\": {\"city\": \"Paris\"}}", True, "instruction")]},
-        {"id": "s4", "source": "general", "task": "chat", "format": "chat", "tools": "[]", "messages": [
+        {"id": "s4", "source": "general", "task": "chat", "format": "chat", "tools": "[]", "negative_kind": "", "messages": [
             m("user", "Hello!"), m("assistant", "Hi! How can I help?", True, "none")]},
-        {"id": "s5", "source": "toolbench", "task": "toolbench", "format": "tflan", "tools": "[]", "messages": [
+        {"id": "s5", "source": "toolbench", "task": "toolbench", "format": "tflan", "tools": "[]", "negative_kind": "", "messages": [
             m("user", "Nothing is trained here."), m("assistant", "Right.", False, "reasoning")]},
     ]

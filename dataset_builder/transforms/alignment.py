@@ -30,10 +30,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dataset_builder.errors import Rejected
-from dataset_builder.records import AgentInstructRecord
-from dataset_builder.transforms.react_parsing import THINK_ONLY, ParsedStep, parse_agentinstruct_turn
-from dataset_builder.transforms.rows import message, rng_for, row
 
 Arguments = dict[str, Any] | str
 
@@ -595,6 +591,102 @@ def _yaml_parse(body: str) -> tuple[str, Arguments] | None:
     return data["name"], data["arguments"]
 
 
+# ---- inline (no code block) -----------------------------------------------------------------
+# The call stays in the sentence: "Let me call X. Its arguments are {"city": "Paris"}." or
+# "... I will set city to "Paris" and days to 3." Only JSON objects (not raw argument text) go inline.
+
+INLINE_JSON_INTROS = ("Its arguments are", "The arguments are", "I will pass")
+PROSE_INTROS = ("I will set", "Setting")
+NO_ARGUMENTS = ("It takes no arguments.", "No arguments are needed.")
+_INLINE_JSON = re.compile(r"(?:^|\s)(?:" + "|".join(map(re.escape, INLINE_JSON_INTROS)) + r") (?P<args>\{.*\})\.\Z")
+_PROSE = re.compile(r"(?:^|\s)(?:" + "|".join(map(re.escape, PROSE_INTROS)) + r") (?P<pairs>[A-Za-z_].*)\Z")
+_NO_ARGUMENTS = re.compile(r"(?:^|\s)(?:" + "|".join(map(re.escape, NO_ARGUMENTS)) + r")\Z")
+
+
+_ONE_WORD = re.compile(r"\S+")
+
+
+def _inline_json_accepts(name: str, arguments: Arguments) -> bool:
+    """A JSON object of finite values, and a name without spaces (the elicitation sentence holds it)."""
+    return bool(_ONE_WORD.fullmatch(name)) and isinstance(arguments, dict) and _all_finite(arguments)
+
+
+def _inline_json_render(rng: random.Random, name: str, arguments: Arguments) -> str:
+    if not arguments:
+        return rng.choice(NO_ARGUMENTS)
+    return f"{rng.choice(INLINE_JSON_INTROS)} {json.dumps(arguments, ensure_ascii=False)}."
+
+
+def _prose_accepts(name: str, arguments: Arguments) -> bool:
+    return _inline_json_accepts(name, arguments) and all(_PY_KEY.fullmatch(key) for key in arguments)
+
+
+def _prose_render(rng: random.Random, name: str, arguments: Arguments) -> str:
+    if not arguments:
+        return rng.choice(NO_ARGUMENTS)
+    pairs = [f"{key} to {json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items()]
+    joined = pairs[0] if len(pairs) == 1 else ", ".join(pairs[:-1]) + " and " + pairs[-1]
+    return f"{rng.choice(PROSE_INTROS)} {joined}."
+
+
+def _read_pairs(text: str) -> dict[str, Any] | None:
+    """`a to 1, b to "x" and c to [2].` -> {"a": 1, "b": "x", "c": [2]}; None when it is not that shape."""
+    arguments: dict[str, Any] = {}
+    pos = 0
+    while True:
+        key = _PY_KEY.match(text, pos)
+        if key is None or text[key.end():key.end() + 4] != " to " or key[0] in arguments:
+            return None
+        try:
+            value, pos = _DECODER.raw_decode(text, key.end() + 4)
+        except ValueError:
+            return None
+        arguments[key[0]] = value
+        if text[pos:] == ".":
+            return arguments
+        for separator in (", ", " and "):
+            if text.startswith(separator, pos):
+                pos += len(separator)
+                break
+        else:
+            return None
+
+
+def _elicited_name(before: str) -> str | None:
+    """The tool named by the elicitation sentence that ends `before`."""
+    for pattern in _ELICITATION_PATTERNS:
+        match = pattern.search(before)
+        if match:
+            return match["name"]
+    return None
+
+
+_ELICITATION_PATTERNS = [
+    re.compile(r"(?:^|\s)" + re.escape(template).replace(re.escape("{name}"), r"(?P<name>\S+)") + r"\Z")
+    for template in ELICITATIONS
+]
+
+
+def parse_inline_call(text: str) -> tuple[str, Arguments] | None:
+    """(name, arguments) from text ending in an elicitation sentence plus an inline argument sentence."""
+    text = text.rstrip()
+    line = text.rsplit("\n", 1)[-1]
+    head = text[: len(text) - len(line)]
+    for pattern, read in ((_INLINE_JSON, lambda m: _loads_or_none(m["args"])),
+                          (_PROSE, lambda m: (True, _read_pairs(m["pairs"]))),
+                          (_NO_ARGUMENTS, lambda m: (True, {}))):
+        match = pattern.search(line)
+        if match is None:
+            continue
+        ok, arguments = read(match)
+        if not ok or not isinstance(arguments, dict):
+            continue
+        name = _elicited_name((head + line[:match.start()]).rstrip())
+        if name is not None:
+            return name, arguments
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # the serialiser table, render_call and parse_rendered_call
 # ---------------------------------------------------------------------------------------------
@@ -608,8 +700,9 @@ class Serialiser:
     language: str
     intros: tuple[str, ...]
     render: Callable[[random.Random, str, Arguments], str]
-    parse: Callable[[str], tuple[str, Arguments] | None]
+    parse: Callable[[str], tuple[str, Arguments] | None] | None
     accepts: Callable[[str, Arguments], bool] = lambda name, arguments: True
+    fenced: bool = True  # False: the arguments stay in the sentence, no code block
 
 
 SERIALISERS: dict[str, Serialiser] = {
@@ -635,14 +728,18 @@ SERIALISERS: dict[str, Serialiser] = {
         Serialiser("key_value", "text",
                    ("The name and the arguments, one per line:", "In plain text:", "The details of the call:"),
                    _key_value_render, _key_value_parse),
+        Serialiser("inline_json", "", (), _inline_json_render, None, _inline_json_accepts, fenced=False),
+        Serialiser("inline_prose", "", (), _prose_render, None, _prose_accepts, fenced=False),
     )
 }
+FENCED = tuple(name for name, s in SERIALISERS.items() if s.fenced)
+INLINE = tuple(name for name, s in SERIALISERS.items() if not s.fenced)
 
 
 def render_call(rng: random.Random, name: str, arguments: Arguments, serialiser: str | None = None) -> str:
     """An elicitation sentence naming the tool, then the call in one serialisation (rng picks both).
 
-    `serialiser` forces one (tests); otherwise the choice is among those that can carry the call
+    `serialiser` forces one; otherwise the choice is among the fenced ones that can carry the call
     (e.g. `function_call` needs identifier keys). Raises TypeError for non-JSON argument values.
     """
     block = render_arguments(rng, name, arguments, serialiser)
@@ -650,12 +747,31 @@ def render_call(rng: random.Random, name: str, arguments: Arguments, serialiser:
 
 
 def elicit(rng: random.Random, name: str) -> str:
-    """The sentence that names the tool: the `retrieval` turn of a decomposed step."""
+    """The sentence that names the tool: the `retrieval` part of a step."""
     return rng.choice(ELICITATIONS).format(name=name)
 
 
+def carriers(name: str, arguments: Arguments) -> list[str]:
+    """The serialisers that can write this call."""
+    return [key for key, s in SERIALISERS.items() if s.accepts(name, arguments)]
+
+
+def choose_serialiser(rng: random.Random, calls: list[tuple[str, Arguments]], inline_share: float) -> str:
+    """One serialisation for a whole trajectory: inline with probability `inline_share` when every
+    call can go inline, else a fenced one that can carry every call (`json` always can)."""
+    common = set(SERIALISERS)
+    for name, arguments in calls:
+        common &= set(carriers(name, arguments))
+    inline = [key for key in INLINE if key in common]
+    draw = rng.random()
+    if inline and draw < inline_share:
+        return rng.choice(inline)
+    return rng.choice([key for key in FENCED if key in common])
+
+
 def render_arguments(rng: random.Random, name: str, arguments: Arguments, serialiser: str | None = None) -> str:
-    """A lead-in phrase and the fenced call: the `understanding` turn; `parse_rendered_call` reads it back."""
+    """The arguments as a lead-in and a fenced call, or as a sentence (inline serialisers): the
+    `understanding` part; `parse_rendered_call` reads it back together with the elicitation."""
     check_arguments(arguments)
     if not isinstance(name, str) or not name or "\n" in name:
         raise ValueError(f"a tool name must be a non-empty single-line string, got {name!r}")
@@ -664,9 +780,11 @@ def render_arguments(rng: random.Random, name: str, arguments: Arguments, serial
         if not chosen.accepts(name, arguments):
             raise ValueError(f"serialiser {serialiser!r} cannot carry this call to {name!r}")
     else:
-        chosen = rng.choice([s for s in SERIALISERS.values() if s.accepts(name, arguments)])
-    intro = rng.choice(chosen.intros)
+        chosen = SERIALISERS[rng.choice([key for key in FENCED if SERIALISERS[key].accepts(name, arguments)])]
     body = chosen.render(rng, name, arguments)
+    if not chosen.fenced:
+        return body
+    intro = rng.choice(chosen.intros)
     fence = "`" * max(3, _longest_backtick_run(body) + 1)
     return f"{intro}\n{fence}{chosen.language}\n{body}\n{fence}"
 
@@ -674,18 +792,20 @@ def render_arguments(rng: random.Random, name: str, arguments: Arguments, serial
 _CLOSING_FENCE = re.compile(r"\n(`{3,})\Z")
 _BY_LANGUAGE: dict[str, list[Serialiser]] = {}
 for _serialiser in SERIALISERS.values():
-    _BY_LANGUAGE.setdefault(_serialiser.language, []).append(_serialiser)
+    if _serialiser.fenced:
+        _BY_LANGUAGE.setdefault(_serialiser.language, []).append(_serialiser)
 
 
 def parse_rendered_call(text: str) -> tuple[str, Arguments] | None:
     """(name, arguments) from text ending in a block written by `render_call`; None otherwise.
 
-    Only the last fenced block counts, so any prose (thought, elicitation) may precede it.
+    Only the last fenced block counts, so any prose (thought, elicitation) may precede it; without a
+    block, the text must end in an elicitation sentence and an inline argument sentence.
     """
     text = text.rstrip()
     closing = _CLOSING_FENCE.search(text)
     if not closing:
-        return None
+        return parse_inline_call(text)
     fence = closing[1]
     start = text.rfind(fence, 0, closing.start())
     if start < 0 or (start > 0 and text[start - 1] != "\n"):
@@ -700,90 +820,3 @@ def parse_rendered_call(text: str) -> tuple[str, Arguments] | None:
         if parsed is not None:
             return parsed
     return None
-
-
-# ---------------------------------------------------------------------------------------------
-# AgentInstruct -> agent_instruct_tflan
-# ---------------------------------------------------------------------------------------------
-
-
-def _tool(name: str, description: str, properties: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "description": description,
-            "parameters": {"type": "object", "properties": properties, "required": list(properties)}}
-
-
-def _kg_tool(name: str, description: str) -> dict[str, Any]:
-    args = {"type": "array", "items": {"type": "string"}, "description": "Positional arguments, in order."}
-    return _tool(name, description, {"args": args})
-
-
-_TEXT = {"type": "string"}
-
-TASK_TOOLS: dict[str, list[dict[str, Any]]] = {
-    "os": [_tool("bash", "Run a bash command in the Ubuntu container and return its output.",
-                 {"command": {**_TEXT, "description": "The bash code to run."}})],
-    "db": [_tool("execute_sql", "Execute one SQL statement on the MySQL database and return the raw result.",
-                 {"sql": {**_TEXT, "description": "One SQL statement."}})],
-    "kg": [
-        _kg_tool("get_relations", "get_relations(variable): the relations of an entity or a variable such as #0."),
-        _kg_tool("get_neighbors", "get_neighbors(variable, relation): the entities linked to the variable by the relation."),
-        _kg_tool("intersection", "intersection(variable1, variable2): the entities in both variables (same type)."),
-        _kg_tool("get_attributes", "get_attributes(variable): the numerical attributes of the variable."),
-        _kg_tool("argmax", "argmax(variable, attribute): the entity with the largest value of the attribute."),
-        _kg_tool("argmin", "argmin(variable, attribute): the entity with the smallest value of the attribute."),
-        _kg_tool("count", "count(variable): the number of entities in the variable."),
-    ],
-    "alfworld": [_tool("act", "Perform one action in the household, e.g. 'go to cabinet 1' or 'take mug 2 from countertop 2'.",
-                       {"command": {**_TEXT, "description": "The action, chosen from the available actions."}})],
-    "webshop": [
-        _tool("search", "Search the shop with keywords (when the search bar is available).",
-              {"query": {**_TEXT, "description": "The search keywords."}}),
-        _tool("click", "Click one of the clickable buttons or items on the page.",
-              {"target": {**_TEXT, "description": "The value of a clickable element."}}),
-    ],
-    "mind2web": [{
-        "name": "select_element",
-        "description": "Choose the next web action: the letter of an element from the choices, the operation and its value.",
-        "parameters": {"type": "object", "properties": {
-            "choice": {**_TEXT, "description": "The letter of the chosen element (A means none of the above)."},
-            "operation": {"type": "string", "enum": ["CLICK", "SELECT", "TYPE"]},
-            "value": {**_TEXT, "description": "The option to select or the text to type."},
-        }, "required": ["choice"]},
-    }],
-}
-
-
-def render_step(rng: random.Random, step: ParsedStep) -> str:
-    """One parsed step as prose: the thought as written, then the call, the answer, or nothing."""
-    if step.final:
-        answer = step.arguments if isinstance(step.arguments, str) else json.dumps(step.arguments, ensure_ascii=False)
-        closing = rng.choice(FINAL_ANSWERS).format(answer=answer) if answer.strip() else rng.choice(TASK_DONE)
-        return f"{step.thought}\n\n{closing}" if step.thought else closing
-    if step.action == THINK_ONLY:
-        return step.thought
-    call = render_call(rng, step.action, step.arguments)
-    if not step.thought:
-        return call
-    return step.thought + ("\n\n" if "\n" in step.thought else rng.choice((" ", "\n"))) + call
-
-
-def agentinstruct_tflan_row(record: AgentInstructRecord, seed: int) -> dict[str, Any] | Rejected:
-    """The aligned trajectory: instruction and untrained turns kept, trained steps re-rendered, observations as tool turns."""
-    rng = rng_for(seed, "agentinstruct-tflan", record.id)
-    messages: list[dict[str, Any]] = []
-    previous_trained = False
-    for index, turn in enumerate(record.turns):
-        trained = turn.role == "assistant" and bool(turn.loss)
-        if trained:
-            step = parse_agentinstruct_turn(record.task, turn.content)
-            if step is None:
-                return Rejected("agentinstruct", record.where,
-                                f"{record.task} turn {index} does not follow the {record.task} grammar: {turn.content[:80]!r}",
-                                fatal=False, raw={"turn": index, "value": turn.content}, category="unparseable_step")
-            messages.append(message("assistant", render_step(rng, step), True, "answer" if step.final else "reasoning"))
-        elif turn.role == "user" and previous_trained:
-            messages.append(message("tool", turn.content))
-        else:
-            messages.append(message(turn.role, turn.content, False))
-        previous_trained = trained
-    return row(record.id, "agentinstruct", record.task, "tflan", messages, TASK_TOOLS.get(record.task, []))

@@ -1,15 +1,21 @@
 """glaive-function-calling-v2 conversations -> Agent-H items and plain-answer negatives.
 
 A conversation is held out for Agent-H or usable for training, never both: the choice is a
-seeded hash of its id, and `build_report.json` records the overlap check.
+seeded hash of its id, and `build_report.json` records the overlap checks.
+
+Situations follow the paper's two axes (§4.3): does the request need a tool, and does the system
+prompt offer tools. A request needs a tool when the conversation calls one, or when the assistant
+declines it ("I'm sorry, I can't book tickets ..."): that stays a tool-needed request when the
+offered tools cannot serve it (the paper's own case study), and then the right answer is plain text.
 """
 
 from __future__ import annotations
 
-import json
+import random
 import re
 from typing import Any
 
+from dataset_builder.prompts import TOOL_CHAT_SYSTEMS, agent_h_system
 from dataset_builder.records import ChatRecord, GlaiveConversation
 from dataset_builder.transforms.rows import as_function_schema, message, row
 
@@ -19,59 +25,51 @@ _DECLINE = re.compile(
     re.I,
 )
 
-REACT_STYLE = (
-    "Answer the following question as best you can.{tools}\n"
-    "If you use a tool, answer in this format:\nThought: <your reasoning>\nAction: <tool name>\n"
-    "Action Input: <arguments as JSON>\nIf no tool is needed, answer the user directly."
-)
-GENERAL_STYLE = (
-    "You are a helpful assistant.{tools}\n"
-    "To call a function, reply with a JSON object {{\"name\": <function name>, \"arguments\": <object>}}; "
-    "otherwise reply normally."
-)
-_NO_TOOLS = " You have no tools available."
+# Kept for callers that render an Agent-H style prompt (the Space); the templates live in prompts.py.
+system_prompt = agent_h_system
+
+
+def first_reply(conversation: GlaiveConversation | ChatRecord) -> str:
+    return next((turn.content for turn in conversation.turns if turn.role == "assistant"), "")
+
+
+def first_user(conversation: GlaiveConversation | ChatRecord) -> str | None:
+    return next((turn.content for turn in conversation.turns if turn.role == "user"), None)
+
+
+def needs_tool(conversation: GlaiveConversation) -> bool:
+    """The request asks for something a tool would do: the assistant calls one or declines."""
+    return conversation.calls_tool or bool(_DECLINE.search(first_reply(conversation)))
 
 
 def situation_of(conversation: GlaiveConversation) -> str:
     """Which Agent-H situation the conversation shows as written."""
-    if conversation.calls_tool:
-        return "tool_needed_tools_given"
-    if conversation.tools:
-        return "chat_tools_given"
-    first_reply = next((t.content for t in conversation.turns if t.role == "assistant"), "")
-    return "tool_needed_no_tools" if _DECLINE.search(first_reply) else "chat_no_tools"
-
-
-def _tools_text(tools: list[dict[str, Any]]) -> str:
-    if not tools:
-        return _NO_TOOLS
-    return " You have access to the following tools:\n" + "\n".join(json.dumps(tool, ensure_ascii=False) for tool in tools)
-
-
-def system_prompt(style: str, tools: list[dict[str, Any]]) -> str:
-    template = REACT_STYLE if style == "react" else GENERAL_STYLE
-    return template.format(tools=_tools_text(tools))
+    if needs_tool(conversation):
+        return "tool_needed_tools_given" if conversation.tools else "tool_needed_no_tools"
+    return "chat_tools_given" if conversation.tools else "chat_no_tools"
 
 
 def agent_h_rows(conversation: GlaiveConversation) -> list[dict[str, Any]]:
     """Every (situation, prompt style) item this conversation yields, labelled."""
-    user = next(turn.content for turn in conversation.turns if turn.role == "user")
-    reply = next((turn for turn in conversation.turns if turn.role == "assistant"), None)
+    user = first_user(conversation)
+    reply = first_reply(conversation)
     tools = [as_function_schema(tool) for tool in conversation.tools]
     situation = situation_of(conversation)
     variants: list[tuple[str, list[dict[str, Any]], bool, str, str | None]] = []
-    if situation == "tool_needed_tools_given":
-        expected = reply.tool_call["name"] if reply and reply.tool_call else ""
-        first_call = next((t for t in conversation.turns if t.tool_call), None)
-        expected = first_call.tool_call["name"] if first_call else expected
-        variants.append((situation, tools, True, expected, first_call.content if first_call else None))
+    if conversation.calls_tool:
+        first_call = next(t for t in conversation.turns if t.tool_call)
+        variants.append((situation, tools, True, first_call.tool_call["name"], first_call.content))
+        variants.append(("tool_needed_no_tools", [], False, "", None))
+    elif situation == "tool_needed_tools_given":
+        # The offered tools cannot serve the request: a plain answer is right, with or without them.
+        variants.append((situation, tools, False, "", reply))
         variants.append(("tool_needed_no_tools", [], False, "", None))
     else:
-        variants.append((situation, tools, False, "", reply.content if reply else None))
+        variants.append((situation, tools, False, "", reply or None))
     items = []
     for name, offered, should_call, expected, reference in variants:
         for style in ("react", "general"):
-            messages = [message("system", system_prompt(style, offered)), message("user", user)]
+            messages = [message("system", agent_h_system(style, offered)), message("user", user)]
             if reference:
                 messages.append(message("assistant", reference, False, "none"))
             items.append(row(
@@ -81,26 +79,43 @@ def agent_h_rows(conversation: GlaiveConversation) -> list[dict[str, Any]]:
     return items
 
 
-def negative_from_glaive(conversation: GlaiveConversation) -> dict[str, Any] | None:
-    """A plain-answer glaive exchange as a negative; None when it calls a tool."""
+def negative_from_glaive(conversation: GlaiveConversation, rng: random.Random,
+                         offer_irrelevant_tools: bool = True) -> tuple[str, dict[str, Any]] | None:
+    """(kind, row) for a plain-answer glaive exchange, or None when it calls a tool or has no reply.
+
+    A declined tool request becomes a `tool_request` negative with its own system sentence and tools
+    (its reply usually refers to them). A chat request with tools offered is a `chat_with_tools`
+    negative as written. A chat request with no tools is plain chat, not a negative, unless
+    `offer_irrelevant_tools`: then it becomes `chat_with_tools` under a system prompt from the
+    positives' bank (glaive's "no access to external functions" would contradict the tools), and the
+    build fills in its irrelevant tools once every tool has been read (`tools` is "[]" until then).
+    """
     if conversation.calls_tool:
         return None
-    user = next(turn.content for turn in conversation.turns if turn.role == "user")
-    reply = next((turn.content for turn in conversation.turns if turn.role == "assistant"), "")
-    if not reply:
-        return None
-    tools = [as_function_schema(tool) for tool in conversation.tools]
-    messages = [message("system", system_prompt("general", tools)), message("user", user),
-                message("assistant", reply, True, "answer")]
-    return row(f"{conversation.id}_negative", "glaive", "chat", "negative", messages, tools)
-
-
-def negative_from_chat(record: ChatRecord, irrelevant_tools: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """A general-chat exchange with irrelevant tools offered: the model must still just answer."""
-    user = next((turn.content for turn in record.turns if turn.role == "user"), None)
-    reply = next((turn.content for turn in record.turns if turn.role == "assistant"), "")
+    user, reply = first_user(conversation), first_reply(conversation)
     if user is None or not reply.strip():
         return None
-    messages = [message("system", system_prompt("general", irrelevant_tools)), message("user", user),
+    situation = situation_of(conversation)
+    tools = [as_function_schema(tool) for tool in conversation.tools]
+    system = conversation.system
+    if situation.startswith("tool_needed"):
+        kind = "tool_request"
+    elif tools:
+        kind = "chat_with_tools"
+    elif offer_irrelevant_tools:
+        kind, system = "chat_with_tools", rng.choice(TOOL_CHAT_SYSTEMS)
+    else:
+        return None
+    messages = [message("system", system), message("user", user), message("assistant", reply, True, "answer")]
+    return kind, row(f"{conversation.id}_negative", "glaive", "chat", "negative", messages, tools, negative_kind=kind)
+
+
+def negative_from_chat(record: ChatRecord, rng: random.Random) -> dict[str, Any] | None:
+    """A general-chat exchange as a `chat_with_tools` negative: the build offers it irrelevant tools
+    (filled in once every tool has been read) and the model must still just answer."""
+    user, reply = first_user(record), first_reply(record)
+    if user is None or not reply.strip():
+        return None
+    messages = [message("system", rng.choice(TOOL_CHAT_SYSTEMS)), message("user", user),
                 message("assistant", reply, True, "answer")]
-    return row(f"{record.id}_negative", "general", "chat", "negative", messages, irrelevant_tools)
+    return row(f"{record.id}_negative", "general", "chat", "negative", messages, [], negative_kind="chat_with_tools")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 FINAL_ACTION = "final_answer"
@@ -32,6 +32,31 @@ class ParsedStep:
     action: str
     arguments: dict[str, Any] | str
     final: bool
+    # (start, end, capability) tiling the turn as written: where its thought, tool name, arguments
+    # and answer are, so the native (react) rendering can carry capability spans too.
+    parts: tuple[tuple[int, int, str], ...] = field(default=(), compare=False)
+
+
+def _tile(match: re.Match, length: int, groups: dict[str, str]) -> tuple[tuple[int, int, str], ...]:
+    """Capability spans over the whole turn from the named groups that matched (empty ones left out):
+    the labels between groups go with the group that follows them, trailing text with the last one."""
+    found = sorted((match.start(g), match.end(g), capability) for g, capability in groups.items()
+                   if match.group(g) is not None and match.end(g) > match.start(g))
+    if not found:
+        return ((0, length, "answer"),) if length else ()
+    parts, cursor = [], 0
+    for _, end, capability in found:
+        if end > cursor:
+            parts.append((cursor, end, capability))
+            cursor = end
+    if cursor < length:
+        start, _, capability = parts[-1]
+        parts[-1] = (start, length, capability)
+    return tuple(parts)
+
+
+def _located(step: ParsedStep, match: re.Match, groups: dict[str, str]) -> ParsedStep:
+    return replace(step, parts=_tile(match, len(match.string), groups))
 
 
 def _labelled(text: str | None, *labels: str) -> bool:
@@ -59,19 +84,20 @@ def _parse_os(content: str) -> ParsedStep | None:
     if not match or _labelled(match["thought"], "Act:", "Think:"):
         return None
     thought = match["thought"] or ""
+    groups = {"thought": "reasoning", "bash": "retrieval", "cmd": "understanding", "finish": "answer", "answer": "answer"}
     if match["bash"]:
         if "\n```" in match["cmd"]:  # two code blocks: the env runs only the first, the rest would be lost
             return None
-        return ParsedStep(thought, "bash", {"command": match["cmd"]}, False)
+        return _located(ParsedStep(thought, "bash", {"command": match["cmd"]}, False), match, groups)
     if match["finish"]:
-        return _final(thought, "")
-    return _final(thought, match["answer"])
+        return _located(_final(thought, ""), match, groups)
+    return _located(_final(thought, match["answer"]), match, groups)
 
 
 # ---- db ------------------------------------------------------------------------------------
 # free text, then `Action: Operation\n```sql\n<sql>\n```` or `Action: Answer\nFinal Answer: [...]`
 _DB_OPERATION = re.compile(
-    r"\A(?P<thought>.*?)\s*^Action:[ \t]*Operation[ \t]*\n```sql\n(?P<sql>.*?)\n```\s*\Z", re.DOTALL | re.MULTILINE)
+    r"\A(?P<thought>.*?)\s*^Action:[ \t]*(?P<name>Operation)[ \t]*\n```sql\n(?P<sql>.*?)\n```\s*\Z", re.DOTALL | re.MULTILINE)
 _DB_ANSWER = re.compile(
     r"\A(?P<thought>.*?)\s*^Action:[ \t]*Answer[ \t]*\nFinal Answer:[ \t]*(?P<answer>.*?)\s*\Z", re.DOTALL | re.MULTILINE)
 
@@ -79,10 +105,11 @@ _DB_ANSWER = re.compile(
 def _parse_db(content: str) -> ParsedStep | None:
     match = _DB_OPERATION.match(content)
     if match and "```" not in match["sql"] and not _labelled(match["thought"], "Action:", "Final Answer:"):
-        return ParsedStep(match["thought"].strip(), "execute_sql", {"sql": match["sql"]}, False)
+        return _located(ParsedStep(match["thought"].strip(), "execute_sql", {"sql": match["sql"]}, False), match,
+                        {"thought": "reasoning", "name": "retrieval", "sql": "understanding"})
     match = _DB_ANSWER.match(content)
     if match and match["answer"] and not _labelled(match["thought"], "Action:", "Final Answer:"):
-        return _final(match["thought"].strip(), match["answer"])
+        return _located(_final(match["thought"].strip(), match["answer"]), match, {"thought": "reasoning", "answer": "answer"})
     return None
 
 
@@ -122,14 +149,15 @@ def split_top_level(text: str) -> list[str] | None:
 def _parse_kg(content: str) -> ParsedStep | None:
     match = _KG_FINAL.match(content)
     if match and not _labelled(match["thought"], "Action:", "Thought:"):
-        return _final(match["thought"] or "", match["answer"])
+        return _located(_final(match["thought"] or "", match["answer"]), match, {"thought": "reasoning", "answer": "answer"})
     match = _KG_ACTION.match(content)
     if not match or _labelled(match["thought"], "Action:", "Final Answer:", "Thought:"):
         return None
     args = split_top_level(match["args"])
     if args is None or any(not arg for arg in args):
         return None
-    return ParsedStep(match["thought"] or "", match["name"], {"args": args}, False)
+    return _located(ParsedStep(match["thought"] or "", match["name"], {"args": args}, False), match,
+                    {"thought": "reasoning", "name": "retrieval", "args": "understanding"})
 
 
 # ---- alfworld ------------------------------------------------------------------------------
@@ -145,10 +173,11 @@ def _parse_alfworld(content: str) -> ParsedStep | None:
     thought, action = match["thought"], match["action"]
     if _labelled(thought, "ACTION:", "THOUGHT:"):
         return None
+    groups = {"thought": "reasoning", "action": "understanding"}
     if action:
-        return ParsedStep(thought or "", "act", {"command": action}, False)
+        return _located(ParsedStep(thought or "", "act", {"command": action}, False), match, groups)
     if thought and action is None:
-        return ParsedStep(thought, THINK_ONLY, {}, False)
+        return _located(ParsedStep(thought, THINK_ONLY, {}, False), match, groups)
     return None
 
 
@@ -163,7 +192,8 @@ def _parse_webshop(content: str) -> ParsedStep | None:
     match = _WEBSHOP.match(content)
     if not match or _labelled(match["thought"], "Action:", "Thought:"):
         return None
-    return ParsedStep(match["thought"] or "", match["verb"], {_WEBSHOP_KEY[match["verb"]]: match["arg"]}, False)
+    return _located(ParsedStep(match["thought"] or "", match["verb"], {_WEBSHOP_KEY[match["verb"]]: match["arg"]}, False),
+                    match, {"thought": "reasoning", "verb": "retrieval", "arg": "understanding"})
 
 
 # ---- mind2web ------------------------------------------------------------------------------
@@ -184,7 +214,8 @@ def _parse_mind2web(content: str) -> ParsedStep | None:
         arguments["operation"] = match["operation"]
     if match["value"] is not None:
         arguments["value"] = match["value"]
-    return ParsedStep(match["thought"] or "", "select_element", arguments, False)
+    return _located(ParsedStep(match["thought"] or "", "select_element", arguments, False), match,
+                    {"thought": "reasoning", "choice": "understanding", "operation": "understanding", "value": "understanding"})
 
 
 _PARSERS: dict[str, Callable[[str], ParsedStep | None]] = {
@@ -205,4 +236,4 @@ def parse_agentinstruct_turn(task: str, content: str) -> ParsedStep | None:
     step = parser(content)
     if step is None:
         return None
-    return ParsedStep(step.thought.strip(), step.action, step.arguments, step.final)
+    return replace(step, thought=step.thought.strip())

@@ -14,11 +14,13 @@ from typing import Any
 from dataset_builder.records import ReleaseRecord
 from dataset_builder.sources.release import RELEASE_FILES
 from dataset_builder.transforms.rows import as_function_schema, message, row
+from dataset_builder.transforms.toolbench import FINISH_SCHEMA
 
 _API_LIST = re.compile(r"Specifically, you have access to the following APIs:\s*(\[.*\])\s*$", re.S)
 _SINGLE_API = re.compile(r"You have access to the following API:\s*\n(\{.*?\})\s*\n", re.S)
 _API_BLOCK = re.compile(r"^(?P<name>[\w.\-]+): (?P<desc>.*?)\nInput parameters are as follows: (?P<params>\{.*?\})\s*$", re.S | re.M)
 _AGENTINSTRUCT_OBSERVATION = ("The output of the OS", "Observation:", "[(", "[]", "On the ", "You ", "Nothing happened")
+_FINISHERS = ("FinalAction", "Finish", "FinalAnswer")
 _TASK_HINTS = (("linux", "os"), ("MySQL", "db"), ("household", "alfworld"), ("web shopping", "webshop"),
                ("get_relations", "kg"), ("HTML", "mind2web"))
 
@@ -82,6 +84,12 @@ def release_row(record: ReleaseRecord) -> tuple[str, dict[str, Any]]:
         capability = "instruction" if config == "toolbench_instruct" else "none"
         messages.append(message(role, turn.content, trained, capability))
         seen_assistant = seen_assistant or turn.role == "assistant"
+    if config == "toolbench_react" and tools:
+        # The release's react rows end with a FinalAction / Finish call their API list leaves out: offer it,
+        # so the finishing call names a tool of the row, as ToolBench lists Finish among its functions.
+        named = {tool["name"] for tool in tools}
+        used = {name for name in _FINISHERS if any(name in m["content"] for m in messages if m["role"] == "assistant")}
+        tools = tools + [{"name": name, **FINISH_SCHEMA} for name in sorted(used - named)]
     fmt = {"toolbench_react": "react", "agent_instruct_react": "react", "toolbench_tflan_cot": "tflan_cot",
            "toolbench_negative": "negative", "toolbench_instruct": "instruct_json"}.get(config, "tflan")
     if config == "toolbench_instruct" and "JSON" not in system:

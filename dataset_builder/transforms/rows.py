@@ -8,17 +8,49 @@ import random
 from typing import Any
 
 
+def span(start: int, end: int, capability: str, loss: bool) -> dict[str, Any]:
+    return {"start": start, "end": end, "capability": capability, "loss": bool(loss)}
+
+
 def message(role: str, content: str, loss: bool = False, capability: str = "") -> dict[str, Any]:
-    """Loss only ever on assistant turns; capability only ever on assistant turns."""
+    """Loss and capability only ever on assistant turns; an assistant turn is one span of one capability."""
     if role != "assistant":
-        loss, capability = False, ""
-    elif not capability:
-        capability = "none"
-    return {"role": role, "content": content, "loss": bool(loss), "capability": capability}
+        return {"role": role, "content": content, "loss": False, "capability": "", "spans": []}
+    capability = capability or "none"
+    spans = [span(0, len(content), capability, loss)] if content else []
+    return {"role": role, "content": content, "loss": bool(loss), "capability": capability, "spans": spans}
+
+
+def step_message(parts: list[tuple[str, str, bool]]) -> dict[str, Any]:
+    """One assistant message from its parts, in order: (text, capability, trained).
+
+    A step's thought, the sentence naming the tool and the arguments stay in one message, so no chat
+    template puts an end-of-turn inside a step; the capability weighting lives in the spans. Empty
+    parts leave no span; neighbouring parts with the same capability and flag become one span.
+    """
+    content, spans = "", []
+    for text, capability, trained in parts:
+        if not text:
+            continue
+        start = len(content)
+        content += text
+        if spans and spans[-1]["capability"] == capability and spans[-1]["loss"] == bool(trained):
+            spans[-1]["end"] = len(content)
+        else:
+            spans.append(span(start, len(content), capability, trained))
+    capabilities = {s["capability"] for s in spans}
+    return {"role": "assistant", "content": content, "loss": any(s["loss"] for s in spans),
+            "capability": capabilities.pop() if len(capabilities) == 1 else "mixed" if capabilities else "none",
+            "spans": spans}
+
+
+def span_texts(msg: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(text, capability, trained) per span of a message; what the report and the trainer count."""
+    return [(msg["content"][s["start"]:s["end"]], s["capability"], s["loss"]) for s in msg.get("spans") or []]
 
 
 def row(record_id: str, source: str, task: str, fmt: str, messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
+        tools: list[dict[str, Any]] | None = None, negative_kind: str = "", **extra: Any) -> dict[str, Any]:
     return {
         "id": record_id,
         "source": source,
@@ -26,6 +58,7 @@ def row(record_id: str, source: str, task: str, fmt: str, messages: list[dict[st
         "format": fmt,
         "messages": messages,
         "tools": json.dumps(tools or [], ensure_ascii=False),
+        "negative_kind": negative_kind,
         **extra,
     }
 

@@ -10,14 +10,27 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from dataset_builder.prompts import TOOL_CHAT_SYSTEMS
 from dataset_builder.records import ToolBenchTrajectory, ToolStep
-from dataset_builder.transforms.alignment import elicit, render_arguments, render_call
-from dataset_builder.transforms.rows import as_function_schema, message, rng_for, row, unit_hash
+from dataset_builder.transforms.alignment import choose_serialiser
+from dataset_builder.transforms.rows import as_function_schema, message, rng_for, row, step_message, unit_hash
+from dataset_builder.transforms.steps import always, answer_step, call_step, never, weighted
 
-TFLAN_SYSTEM = "You are a helpful assistant with access to the tools you are given. Call one only when it helps."
+# ToolBench's own finishing function (rapidapi.py), used under the name a react format gives it.
+FINISH_SCHEMA = {
+    "description": "If you believe that you have obtained a result that can answer the task, please call this "
+                   "function to provide the final answer. Remember: you must ALWAYS call this function at the end "
+                   "of your attempt, and the only part that will be shown to the user is the final answer.",
+    "parameters": {"type": "object", "properties": {
+        "return_type": {"type": "string", "enum": ["give_answer", "give_up_and_restart"]},
+        "final_answer": {"type": "string", "description": "The final answer you want to give the user."}},
+        "required": ["return_type"]},
+}
+
 
 # --- toolbench_react: structured step formats, stated in the system prompt -------------------
 
@@ -37,21 +50,35 @@ class ReactFormat:
             return ("Reply at every step with one JSON object and nothing else:\n```json\n"
                     f'{{"{self.thought}": "<your reasoning>", "{self.action}": "<one API name>", '
                     f'"{self.arguments}": {{<arguments>}}}}\n```\n'
+                    f'"{self.thought}" may be left out when there is nothing to reason about. '
                     f'When you can answer, use "{self.final_action}" as the API with arguments '
                     '{"return_type": "give_answer", "final_answer": "<answer>"}.')
         return ("Reply at every step in the following format:\n"
                 f"{self.thought}: <your reasoning>\n{self.action}: <one API name>\n{self.arguments}: <arguments as JSON>\n"
+                f"The {self.thought} line may be left out when there is nothing to reason about. "
                 f"When you can answer, use {self.final_action} as the API with arguments "
                 '{"return_type": "give_answer", "final_answer": "<answer>"}.')
 
-    def render(self, thought: str, action: str, arguments: dict[str, Any] | str) -> str:
+    def parts(self, thought: str, action: str, arguments: dict[str, Any] | str) -> list[tuple[str, str]]:
+        """(text, capability) pieces of one step; they concatenate to what the format prescribes, and
+        each piece starts at its separator (", " or a newline), so span boundaries fall between tokens.
+
+        JSON: exactly `json.dumps` of {thought, action, arguments} (invalid-JSON arguments from the
+        source stay verbatim as a string value); an empty thought leaves the key out."""
         if self.kind == "json":
-            value: Any = arguments
-            if isinstance(arguments, str):
-                value = arguments  # invalid JSON from the source stays verbatim, as a string
-            return json.dumps({self.thought: thought, self.action: action, self.arguments: value}, ensure_ascii=False)
+            dumps = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
+            head = f"{dumps(self.action)}: {dumps(action)}"
+            pieces = [(f"{{{dumps(self.thought)}: {dumps(thought)}", "reasoning"), (", " + head, "retrieval")] \
+                if thought else [("{" + head, "retrieval")]
+            pieces.append((f", {dumps(self.arguments)}: {dumps(arguments)}}}", "understanding"))
+            return pieces
         text_args = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
-        return f"{self.thought}: {thought}\n{self.action}: {action}\n{self.arguments}: {text_args}"
+        head = f"{self.action}: {action}"
+        pieces = [(f"{self.thought}: {thought}", "reasoning"), ("\n" + head, "retrieval")] if thought else [(head, "retrieval")]
+        return pieces + [(f"\n{self.arguments}: {text_args}", "understanding")]
+
+    def render(self, thought: str, action: str, arguments: dict[str, Any] | str) -> str:
+        return "".join(text for text, _ in self.parts(thought, action, arguments))
 
 
 THOUGHT_KEYS = ("thought", "Thought", "goal", "reasoning", "analysis", "think")
@@ -81,54 +108,69 @@ def _tools(trajectory: ToolBenchTrajectory) -> list[dict[str, Any]]:
     return [as_function_schema(tool) for tool in trajectory.tools_without_finish]
 
 
+def offered_names(trajectory: ToolBenchTrajectory) -> frozenset[str]:
+    return frozenset(str(tool.get("name", "")) for tool in trajectory.tools_without_finish)
+
+
 def _call_arguments(step: ToolStep) -> dict[str, Any] | str:
     """Parsed arguments, or the verbatim text when the source's Action Input is not a JSON object."""
     arguments = step.arguments
     return arguments if arguments is not None else step.action_input
 
 
-def _api_listing(trajectory: ToolBenchTrajectory) -> str:
+def _api_listing(tools: list[dict[str, Any]]) -> str:
     return "\n".join(f"{tool['name']}: {tool['description']}\nInput parameters are as follows: "
-                     f"{json.dumps(tool['parameters'], ensure_ascii=False)}" for tool in _tools(trajectory))
+                     f"{json.dumps(tool['parameters'], ensure_ascii=False)}" for tool in tools)
+
+
+def step_counts(trajectory: ToolBenchTrajectory) -> Counter:
+    """What the report says about a trajectory's steps: how many, how many without a thought, and
+    how many call a tool that was not offered (ToolBench's `invalid_hallucination_function_name`,
+    or any name outside the API list): those are kept as untrained context, never trained."""
+    offered = offered_names(trajectory)
+    return Counter(steps=len(trajectory.steps), empty_thoughts=sum(not s.thought for s in trajectory.steps),
+                   calls_to_unknown_tools=sum(s.action not in offered for s in trajectory.steps))
 
 
 def react_row(trajectory: ToolBenchTrajectory, seed: int) -> dict[str, Any]:
     fmt = react_format(rng_for(seed, "react-format", trajectory.id))
+    offered = offered_names(trajectory)
+    # The finishing call is a call like any other: the row offers it under the format's name.
+    tools = _tools(trajectory) + [{"name": fmt.final_action, **FINISH_SCHEMA}]
     system = (f"Answer the following question as best you can. You have access to the following APIs:\n"
-              f"{_api_listing(trajectory)}\n\n{fmt.spec()}")
+              f"{_api_listing(tools)}\n\n{fmt.spec()}")
     messages = [message("system", system), message("user", trajectory.query)]
     for step in trajectory.steps:
-        messages.append(message("assistant", fmt.render(step.thought, step.action, _call_arguments(step)), True, "reasoning"))
+        trained = step.action in offered
+        pieces = fmt.parts(step.thought, step.action, _call_arguments(step))
+        messages.append(step_message([(text, capability, trained) for text, capability in pieces]))
         messages.append(message("tool", step.observation or ""))
     final = {"return_type": "give_answer", "final_answer": trajectory.final_answer}
-    messages.append(message("assistant", fmt.render(trajectory.finish_thought, fmt.final_action, final), True, "answer"))
-    return row(trajectory.id, "toolbench", "toolbench", "react", messages, _tools(trajectory))
+    pieces = fmt.parts(trajectory.finish_thought, fmt.final_action, final)
+    messages.append(step_message([(text, "reasoning" if capability == "reasoning" else "answer", True)
+                                  for text, capability in pieces]))
+    return row(trajectory.id, "toolbench", "toolbench", "react", messages, tools)
 
 
 # --- toolbench_tflan / toolbench_tflan_cot: conversation ----------------------------------------
 
 
-def tflan_row(trajectory: ToolBenchTrajectory, seed: int, weights: dict[str, float], cot: bool) -> dict[str, Any]:
-    """Conversation form. Decomposed (`cot=False`): per step a reasoning turn (the thought), a
-    retrieval turn (the sentence naming the tool) and an understanding turn (the arguments), each
-    keeping its loss with the capability's weight. `cot=True`: one turn per step, whole thought kept."""
+def tflan_row(trajectory: ToolBenchTrajectory, seed: int, weights: dict[str, float], cot: bool,
+              inline_share: float = 0.0) -> dict[str, Any]:
+    """Conversation form: one assistant message per step (thought, the sentence naming the tool, the
+    arguments), one serialisation for the whole trajectory. `cot=False` (toolbench_tflan): each part
+    keeps its loss with its capability's weight; `cot=True`: every part is trained. A step calling a
+    tool that was not offered stays as untrained context, so the recovery after it is still learnt."""
     rng = rng_for(seed, "tflan-cot" if cot else "tflan", trajectory.id)
-    messages = [message("system", TFLAN_SYSTEM), message("user", trajectory.query)]
+    offered = offered_names(trajectory)
+    calls = [(s.action, _call_arguments(s)) for s in trajectory.steps if s.action in offered]
+    serialiser = choose_serialiser(rng, calls, inline_share) if calls else None
+    messages = [message("system", rng.choice(TOOL_CHAT_SYSTEMS)), message("user", trajectory.query)]
     for step in trajectory.steps:
-        arguments = _call_arguments(step)
-        if cot:
-            call = render_call(rng, step.action, arguments)
-            text = f"{step.thought}\n{call}" if step.thought else call
-            messages.append(message("assistant", text, True, "reasoning"))
-        else:
-            parts = [("reasoning", step.thought), ("retrieval", elicit(rng, step.action)),
-                     ("understanding", render_arguments(rng, step.action, arguments))]
-            for capability, text in parts:
-                if text:
-                    keep = rng.random() < weights.get(capability, 1.0)
-                    messages.append(message("assistant", text, keep, capability))
+        trained = never if step.action not in offered else always if cot else weighted(rng, weights)
+        messages.append(call_step(rng, step.thought, step.action, _call_arguments(step), serialiser, trained))
         messages.append(message("tool", step.observation or ""))
-    messages.append(message("assistant", trajectory.final_answer, True, "answer"))
+    messages.append(answer_step(rng, "", trajectory.final_answer, always))
     return row(trajectory.id, "toolbench", "toolbench", "tflan_cot" if cot else "tflan", messages, _tools(trajectory))
 
 
@@ -145,42 +187,54 @@ STRING_TEMPLATES = (
 )
 
 
+STRING_TEMPLATES_NO_GOAL = (
+    ("API: <api name>\nArgs: <arguments as JSON>", "API: {name}\nArgs: {args}"),
+    ("Action: <api name>\nAction Input: <arguments as JSON>", "Action: {name}\nAction Input: {args}"),
+    ("<api name>(<arguments as JSON>)", "{name}({args})"),
+    ("Call <api name> with <arguments as JSON>", "Call {name} with {args}"),
+)
+
+
 def instruct_rows(trajectory: ToolBenchTrajectory, seed: int, limit: int) -> list[dict[str, Any]]:
     """Single-turn samples: the system gives one API and a response template (a TypeScript-like
     schema with comments and random key names, or a string template); the user names the call;
-    the reply follows the template exactly. JSON : string is 1 : 1 by a seeded hash."""
+    the reply follows the template exactly. JSON : string is 1 : 1 by a seeded hash. The goal field
+    is the step's own thought; a step without one gets a template without a goal (never a filler).
+    Up to `limit` eligible steps per trajectory, chosen by a seeded hash."""
     schemas = {tool["name"]: tool for tool in _tools(trajectory)}
+    eligible = [(index, step) for index, step in enumerate(trajectory.steps)
+                if step.action in schemas and step.arguments is not None]
+    eligible.sort(key=lambda item: unit_hash(seed, "instruct-step", f"{trajectory.id}_s{item[0]}"))
     rows = []
-    for index, step in enumerate(trajectory.steps):
+    for index, step in sorted(eligible[:limit], key=lambda item: item[0]):
         arguments = step.arguments
-        if step.action not in schemas or arguments is None or len(rows) >= limit:
-            continue
         sample_id = f"{trajectory.id}_s{index}"
         rng = rng_for(seed, "instruct", sample_id)
-        goal = step.thought or f"Call {step.action} to make progress on the user's request."
+        goal = step.thought
         spec = json.dumps(schemas[step.action], ensure_ascii=False)
         wanted = json.dumps([f"'{key}' is {json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items()],
                             ensure_ascii=False)
         args_text = json.dumps(arguments, ensure_ascii=False)
         if unit_hash(seed, "instruct-format", sample_id) < 0.5:
             goal_key, name_key, args_key = rng.choice(GOAL_KEYS), rng.choice(NAME_KEYS), rng.choice(ARGS_KEYS)
-            template = (f"```\n{{\n    // current thought to solve the problem\n    \"{goal_key}\": string;\n"
-                        f"    // api name to call\n    \"{name_key}\": string;\n"
-                        f"    // input params required by current action\n    \"{args_key}\": Record<string, any>;\n}}\n```")
+            fields = [(goal_key, "current thought to solve the problem", "string", goal)] if goal else []
+            fields += [(name_key, "api name to call", "string", step.action),
+                       (args_key, "input params required by current action", "Record<string, any>", arguments)]
+            template = "```\n{\n" + "".join(f"    // {comment}\n    \"{key}\": {kind};\n" for key, comment, kind, _ in fields) + "}\n```"
             system = (f"You have access to the following API:\n{spec}\nPlease directly generate the response in JSON "
                       f"format. Do NOT add comments (//) in the response.\n{template}")
-            keys = [(goal_key, goal), (name_key, step.action), (args_key, arguments)]
+            keys = [(key, value) for key, _, _, value in fields]
             rng.shuffle(keys)
             reply = json.dumps(dict(keys), ensure_ascii=False, indent=4)
             fmt, goal_label = "instruct_json", goal_key
         else:
-            shape, filled = rng.choice(STRING_TEMPLATES)
+            shape, filled = rng.choice(STRING_TEMPLATES if goal else STRING_TEMPLATES_NO_GOAL)
             system = (f"You have access to the following API:\n{spec}\nPlease directly generate the response "
                       f"in exactly this format:\n{shape}")
             reply = filled.format(goal=goal, name=step.action, args=args_text)
             fmt, goal_label = "instruct_str", "goal"
-        user = (f"You can input '{goal_label}' with: '{goal}'. Call the function {step.action} with the parameter "
-                f"as follows: {wanted}.")
+        user = (f"You can input '{goal_label}' with: '{goal}'. " if goal else "") + (
+            f"Call the function {step.action} with the parameter as follows: {wanted}.")
         messages = [message("system", system), message("user", user),
                     message("assistant", reply, True, "instruction")]
         rows.append(row(sample_id, "toolbench", "toolbench", fmt, messages, [schemas[step.action]]))

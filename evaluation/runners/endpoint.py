@@ -6,7 +6,18 @@ server with no event loop to manage.  Transient failures (connection drops, time
 429, 5xx, a malformed 200) are retried with exponential backoff and jitter, honouring
 Retry-After; anything else (401, 404 for a wrong model name, 400) stops the run at once as
 a user error.  Each reply goes to the caller's callback (the cache) as soon as it arrives.
-The API key comes from an environment variable and is never logged or reported.
+
+Deadlines: `timeout` bounds a whole attempt, connect to last byte of the answer, not one silent
+read (httpx's own timeouts are per operation, so a server that drips its body a byte a second
+used to keep one request going for minutes).  Each phase gets only the time left (the `timeout`
+request extension shrinks), the body is read in a loop that checks the clock, and a watchdog
+shuts the socket when the deadline passes mid-read.  All attempts for one item, backoff waits
+included, stay within `retry_budget` seconds (default 3 x timeout).  Timed-out attempts are
+counted and reported (`describe()`: attempts, timeouts, retries).
+
+The API key comes from an environment variable and is never logged or reported: it is scrubbed
+from replies (a server that echoes the Authorization header) and from every error message, so it
+cannot reach the reply cache, the results or the terminal.
 """
 
 from __future__ import annotations
@@ -14,7 +25,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import socket
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import CancelledError, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -25,6 +38,8 @@ from dataset_builder.errors import BadInputError
 from evaluation.runners import GenerationSettings, OnReply, Request
 
 RETRY_STATUS = frozenset({408, 409, 425, 429})  # plus every 5xx
+MAX_BODY_BYTES = 32 * 2**20  # an answer larger than this is not a chat completion
+REDACTED = "[REDACTED]"
 
 
 class EndpointError(RuntimeError):
@@ -35,6 +50,34 @@ class _Stopped(Exception):
     """Another request failed for good; this one gives up quietly."""
 
 
+class _DeadlinePassed(Exception):
+    """An attempt's whole-request deadline passed before the answer was complete."""
+
+
+class _TimeLeft(dict):
+    """httpx's `timeout` request extension whose values are the seconds left before `deadline`.
+
+    httpcore reads them when each phase starts (pool wait, connect, send, wait for the headers,
+    start of the body), so no phase can run past the deadline even if an earlier one was slow."""
+
+    def __init__(self, deadline: float):
+        super().__init__(connect=None, read=None, write=None, pool=None)
+        self.deadline = deadline
+
+    def get(self, key, default=None):
+        return max(0.001, self.deadline - time.monotonic())  # 0 would switch the socket to non-blocking
+
+    def __getitem__(self, key):
+        return self.get(key)
+
+
+def _shutdown(sock) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)  # wakes a recv() blocked in another thread
+    except OSError:
+        pass
+
+
 @dataclass(frozen=True)
 class EndpointConfig:
     url: str
@@ -42,9 +85,14 @@ class EndpointConfig:
     api_key_env: str = "OPENAI_API_KEY"
     concurrency: int = 8
     max_retries: int = 5
-    timeout: float = 120.0
+    timeout: float = 120.0  # one whole attempt: connect + send + the complete answer
     backoff_base: float = 1.0  # seconds before the first retry; doubles each time
     backoff_max: float = 30.0
+    retry_budget: float | None = None  # all attempts of one item, waits included; None: 3 x timeout
+
+    @property
+    def budget(self) -> float:
+        return self.retry_budget if self.retry_budget is not None else 3 * self.timeout
 
 
 def chat_completions_url(url: str) -> str:
@@ -105,18 +153,40 @@ class EndpointRunner:
     def __init__(self, config: EndpointConfig, settings: GenerationSettings):
         if config.concurrency < 1:
             raise BadInputError("--concurrency must be at least 1")
+        if not config.timeout > 0:
+            raise BadInputError(f"--timeout {config.timeout}: must be a positive number of seconds")
+        if not config.budget > 0:
+            raise BadInputError(f"--retry-budget {config.retry_budget}: must be a positive number of seconds")
         self.config, self.settings = config, settings
         self.url = chat_completions_url(config.url)
         self.model_key = f"endpoint:{config.model_name}"  # not the URL: a restarted server on another port resumes
         self._stop = threading.Event()
         self.requests_sent = 0  # attempts, retries included (reported; tests check it)
+        self.timeouts = 0  # attempts that hit their deadline
+        self.retries = 0  # attempts after an item's first
+        self.failed_items = 0  # items given up on (timeouts or errors after every retry)
         self._count_lock = threading.Lock()
 
     def describe(self) -> dict[str, Any]:
         return {"runner": "endpoint", "endpoint": public_url(self.url), "model_name": self.config.model_name,
                 "concurrency": self.config.concurrency, "max_retries": self.config.max_retries,
+                "timeout_s": self.config.timeout, "retry_budget_s": self.config.budget,
+                "attempts": self.requests_sent, "retries": self.retries, "timeouts": self.timeouts,
+                "failed_items": self.failed_items,
                 "api_key_env": self.config.api_key_env,
                 "api_key_set": bool(os.environ.get(self.config.api_key_env))}
+
+    def _count(self, name: str) -> None:
+        with self._count_lock:
+            setattr(self, name, getattr(self, name) + 1)
+
+    def scrub(self, text: str) -> str:
+        """`text` with the API key replaced by [REDACTED]: nothing the server echoes (e.g. the Authorization
+        header) reaches the cache, the results or an error message."""
+        key = os.environ.get(self.config.api_key_env)
+        if key and len(key) >= 4 and key in text:
+            text = text.replace(key, REDACTED)
+        return text
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json"}
@@ -138,45 +208,98 @@ class EndpointRunner:
             body["tools"] = [{"type": "function", "function": tool} for tool in request.tools]
         return body
 
+    def _attempt(self, client, request: Request, seconds: float) -> tuple[int, bytes, Any]:
+        """One POST, answer read in full within `seconds` (connect included); (status, body, headers).
+
+        Raises `_DeadlinePassed` when the deadline passes first, httpx.RequestError otherwise."""
+        import httpx
+
+        deadline = time.monotonic() + seconds
+        watchdog = None
+        try:
+            with client.stream("POST", self.url, json=self.payload(request), headers=self._headers(),
+                               extensions={"timeout": _TimeLeft(deadline)}) as response:
+                stream = response.extensions.get("network_stream")
+                sock = stream.get_extra_info("socket") if stream is not None else None
+                if sock is not None:  # a read that blocks past the deadline is cut, not waited out
+                    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shutdown, (sock,))
+                    watchdog.daemon = True
+                    watchdog.start()
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if time.monotonic() > deadline:
+                        raise _DeadlinePassed()
+                    if len(body) > MAX_BODY_BYTES:
+                        raise httpx.DecodingError(f"answer larger than {MAX_BODY_BYTES} bytes")
+                if watchdog is not None:
+                    watchdog.cancel()
+                return response.status_code, bytes(body), response.headers
+        except httpx.RequestError:
+            if time.monotonic() >= deadline - 0.01:
+                raise _DeadlinePassed() from None
+            raise
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+
     def _one(self, client, request: Request) -> str:
         import httpx
 
         cfg = self.config
+        started = time.monotonic()
+        budget_end = started + cfg.budget
         last = "no attempt made"
+        attempts = 0
         for attempt in range(cfg.max_retries + 1):
             if self._stop.is_set():
                 raise _Stopped()
+            left = budget_end - time.monotonic()
+            if attempt and left < 0.05:
+                break
+            seconds = min(cfg.timeout, left)
             wait: float | None = None
-            with self._count_lock:
-                self.requests_sent += 1
+            attempts += 1
+            self._count("requests_sent")
+            if attempt:
+                self._count("retries")
             try:
-                response = client.post(self.url, json=self.payload(request), headers=self._headers())
-            except httpx.TransportError as exc:  # refused, dropped, timed out
+                status, body, headers = self._attempt(client, request, seconds)
+            except _DeadlinePassed:
+                self._count("timeouts")
+                last = (f"timed out: no complete answer within {seconds:.3g} s (the whole request, connect to "
+                        "last byte; --timeout)")
+            except httpx.RequestError as exc:  # refused, dropped, undecodable
                 last = f"{type(exc).__name__}: {exc}"
             else:
-                status = response.status_code
+                text = body.decode("utf-8", "replace")
                 if status == 200:
                     try:
-                        return reply_text(response.json())
+                        return self.scrub(reply_text(json.loads(text)))
                     except (ValueError, KeyError, IndexError, TypeError) as exc:
-                        last = f"malformed response ({type(exc).__name__}: {exc}): {response.text[:200]!r}"
+                        last = f"malformed response ({type(exc).__name__}: {exc}): {text[:200]!r}"
                 elif status in RETRY_STATUS or status >= 500:
-                    last = f"HTTP {status}: {response.text[:200]!r}"
-                    wait = _retry_after(response.headers)
+                    last = f"HTTP {status}: {text[:200]!r}"
+                    wait = _retry_after(headers)
                 else:
                     hint = {401: " (is the key in $" + cfg.api_key_env + "?)", 403: " (check the key's permissions)",
                             404: " (check --endpoint and --model-name)"}.get(status, "")
-                    raise BadInputError(f"{public_url(self.url)} answered HTTP {status} for item {request.item_id}"
-                                        f"{hint}: {response.text[:300]}")
+                    raise BadInputError(self.scrub(f"{public_url(self.url)} answered HTTP {status} for item "
+                                                   f"{request.item_id}{hint}: {text[:300]}"))
             if attempt == cfg.max_retries:
                 break
             delay = min(cfg.backoff_max, cfg.backoff_base * 2**attempt) * (0.5 + random.random() / 2)
             if wait is not None:
                 delay = min(cfg.backoff_max, max(delay, wait))
+            left = budget_end - time.monotonic()
+            if delay >= left:  # no time left for another attempt after the wait
+                break
             if self._stop.wait(delay):
                 raise _Stopped()
-        raise EndpointError(f"item {request.item_id}: {public_url(self.url)} still failing after "
-                            f"{cfg.max_retries + 1} attempts; last error: {last}")
+        self._count("failed_items")
+        raise EndpointError(self.scrub(
+            f"item {request.item_id}: {public_url(self.url)} still failing after {attempts} attempt(s) in "
+            f"{time.monotonic() - started:.1f} s (retry budget {cfg.budget:g} s, --retry-budget); last error: {last}"))
 
     def generate(self, requests: Sequence[Request], on_reply: OnReply) -> None:
         """Answer every request; on a permanent failure, keep the replies that did arrive, then raise."""
