@@ -30,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 
 Arguments = dict[str, Any] | str
 
@@ -103,10 +105,6 @@ def _walk(value: Any) -> list[Any]:
         for item in value:
             out.extend(_walk(item))
     return out
-
-
-def _keys(value: Any) -> list[Any]:
-    return [key for node in _walk(value) if isinstance(node, dict) for key in node]
 
 
 def _all_finite(value: Any) -> bool:
@@ -322,269 +320,59 @@ def _key_value_parse(body: str) -> tuple[str, Arguments] | None:
 
 
 # ---- yaml ------------------------------------------------------------------------------------
-# A tiny emitter for the JSON data model, always valid YAML 1.1 (PyYAML) and 1.2, plus a
-# parser for exactly what it writes, so the build does not depend on PyYAML.
-
-_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
-_YAML_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 _./,()'+\-]*")
-_YAML_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-_YAML_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_YAML_FLOAT = re.compile(r"-?[0-9]+\.[0-9]*(?:e[-+][0-9]+)?|-?\.inf|\.nan")
-_YAML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-_YAML_UNESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "/": "/", "0": "\0"}
-_YAML_HEX = {"x": 2, "u": 4, "U": 8}
+# PyYAML both ways. Printable non-ASCII text is written as it is when that reads back exactly; the
+# rare text that does not (odd line breaks, lone surrogates) is written with escapes instead.
 
 
-def _yaml_raw_ok(char: str) -> bool:
-    """Characters written as they are inside YAML scalars; the rest are escaped."""
-    code = ord(char)
-    if 0x20 <= code <= 0x7E:
-        return True
-    return code >= 0xA0 and char.isprintable() and char not in "\u2028\u2029\ufeff" and not 0xD800 <= code <= 0xDFFF
+class _LiteralDumper(yaml.SafeDumper):
+    """Multi-line strings as `|` blocks, so arguments such as a bash script read as written."""
 
 
-def _yaml_quoted(text: str) -> str:
-    out = []
-    for char in text:
-        if char in _YAML_ESCAPES:
-            out.append(_YAML_ESCAPES[char])
-        elif _yaml_raw_ok(char):
-            out.append(char)
-        else:
-            code = ord(char)
-            out.append(f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}")
-    return '"' + "".join(out) + '"'
+_LiteralDumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+    "tag:yaml.org,2002:str", text, style="|" if "\n" in text.rstrip("\n") and not text.endswith("\n") else None))
+
+# (dumper, allow_unicode) from most to least readable; the first that reads back exactly is used.
+_YAML_WAYS = ((_LiteralDumper, True), (yaml.SafeDumper, True), (yaml.SafeDumper, False))
 
 
-def _yaml_literal_ok(text: str) -> bool:
-    return bool(text) and not text.endswith("\n") and all(char in "\n\t" or _yaml_raw_ok(char) for char in text)
+def _yaml_dump(data: dict[str, Any], dumper: type, allow_unicode: bool) -> str:
+    return yaml.dump(data, Dumper=dumper, allow_unicode=allow_unicode, sort_keys=False, default_flow_style=False,
+                     width=2**31 - 1).removesuffix("\n")  # the document's own final newline only
 
 
-def _yaml_literal(text: str, indent: int) -> list[str]:
-    """A `|-` block scalar; explicit indentation when the text itself starts with blanks."""
-    header = "|2-" if text[0] in " \t\n" else "|-"
-    pad = " " * indent
-    return [header] + [pad + line if line else "" for line in text.split("\n")]
+def _has_nan(value: Any) -> bool:
+    return any(isinstance(node, float) and math.isnan(node) for node in _walk(value))
 
 
-def _yaml_scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ".nan"
-        if math.isinf(value):
-            return ".inf" if value > 0 else "-.inf"
-        text = repr(value)
-        mantissa, e, exponent = text.partition("e")
-        if "." not in mantissa:
-            mantissa += ".0"
-        if e and exponent[0] not in "+-":
-            exponent = "+" + exponent
-        return mantissa + (("e" + exponent) if e else "")
-    if isinstance(value, dict):
-        return "{}"
-    if isinstance(value, list):
-        return "[]"
-    if _YAML_PLAIN.fullmatch(value) and not value.endswith(" ") and value.lower() not in _YAML_WORDS:
-        return value
-    return _yaml_quoted(value)
-
-
-def _yaml_key(key: str) -> str:
-    if _YAML_KEY.fullmatch(key) and key.lower() not in _YAML_WORDS:
-        return key
-    return _yaml_quoted(key)
-
-
-def _yaml_block(value: dict[str, Any] | list[Any], indent: int) -> list[str]:
-    pad = " " * indent
-    lines: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            head = f"{pad}{_yaml_key(key)}:"
-            if isinstance(item, (dict, list)) and item:
-                lines.append(head)
-                lines += _yaml_block(item, indent + 2)
-            elif isinstance(item, str) and "\n" in item and _yaml_literal_ok(item):
-                header, *body = _yaml_literal(item, indent + 2)
-                lines.append(f"{head} {header}")
-                lines += body
-            else:
-                lines.append(f"{head} {_yaml_scalar(item)}")
-        return lines
-    for item in value:
-        if isinstance(item, (dict, list)) and item:
-            nested = _yaml_block(item, indent + 2)
-            lines.append(pad + "- " + nested[0][indent + 2:])
-            lines += nested[1:]
-        else:
-            lines.append(f"{pad}- {_yaml_scalar(item)}")
-    return lines
+def _yaml_text(name: str, arguments: Arguments) -> str | None:
+    data = {"name": name, "arguments": arguments}
+    for dumper, unicode in _YAML_WAYS:
+        text = _yaml_dump(data, dumper, unicode)
+        try:
+            if _has_nan(arguments) or yaml.safe_load(text) == data:
+                return text
+        except yaml.YAMLError:
+            continue
+    return None
 
 
 def _yaml_accepts(name: str, arguments: Arguments) -> bool:
-    """PyYAML refuses implicit keys over 1024 characters."""
-    return all(len(_yaml_key(key)) < 1000 for key in _keys(arguments)) if isinstance(arguments, dict) else True
+    return _yaml_text(name, arguments) is not None
 
 
 def _yaml_render(rng: random.Random, name: str, arguments: Arguments) -> str:
-    lines = [f"name: {_yaml_scalar(name)}"]
-    if isinstance(arguments, str):
-        if _yaml_literal_ok(arguments):
-            header, *body = _yaml_literal(arguments, 2)
-            lines += [f"arguments: {header}", *body]
-        else:
-            lines.append(f"arguments: {_yaml_quoted(arguments)}")
-    elif arguments:
-        lines += ["arguments:", *_yaml_block(arguments, 2)]
-    else:
-        lines.append("arguments: {}")
-    return "\n".join(lines)
-
-
-class _YamlError(ValueError):
-    pass
-
-
-def _yaml_read_quoted(text: str) -> tuple[str, int]:
-    """Decode the double-quoted scalar at the start of `text`; (value, index after it)."""
-    out, index = [], 1
-    while index < len(text):
-        char = text[index]
-        if char == '"':
-            return "".join(out), index + 1
-        if char == "\\":
-            code = text[index + 1:index + 2]
-            if code in _YAML_UNESCAPES:
-                out.append(_YAML_UNESCAPES[code])
-                index += 2
-            elif code in _YAML_HEX:
-                digits = text[index + 2:index + 2 + _YAML_HEX[code]]
-                if len(digits) != _YAML_HEX[code] or not re.fullmatch(r"[0-9A-Fa-f]+", digits):
-                    raise _YamlError("bad escape")
-                out.append(chr(int(digits, 16)))
-                index += 2 + len(digits)
-            else:
-                raise _YamlError("unknown escape")
-        else:
-            out.append(char)
-            index += 1
-    raise _YamlError("unterminated string")
-
-
-def _yaml_read_scalar(token: str) -> Any:
-    if token.startswith('"'):
-        value, end = _yaml_read_quoted(token)
-        if end != len(token):
-            raise _YamlError("text after a quoted scalar")
-        return value
-    if token == "{}":
-        return {}
-    if token == "[]":
-        return []
-    fixed = {"null": None, "true": True, "false": False, ".inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
-    if token in fixed:
-        return fixed[token]
-    if _YAML_INT.fullmatch(token):
-        return int(token)
-    if _YAML_FLOAT.fullmatch(token):
-        return float(token)
-    if _YAML_PLAIN.fullmatch(token) and token.lower() not in _YAML_WORDS:
-        return token
-    raise _YamlError(f"unreadable scalar {token!r}")
-
-
-def _yaml_read_key(text: str) -> tuple[str, str] | None:
-    """(key, what follows the colon) when `text` starts with a mapping key, else None."""
-    if text.startswith('"'):
-        try:
-            key, end = _yaml_read_quoted(text)
-        except _YamlError:
-            return None
-    else:
-        match = _YAML_KEY.match(text)
-        if not match:
-            return None
-        key, end = match[0], match.end()
-    if text[end:end + 1] != ":" or text[end + 1:end + 2] not in ("", " "):
-        return None
-    return key, text[end + 1:]
-
-
-class _YamlReader:
-    """Reads back `_yaml_render` output: block mappings/sequences, compact entries, `|-` literals."""
-
-    def __init__(self, text: str):
-        self.lines = text.split("\n")
-        self.pos = 0
-
-    def _at(self, indent: int) -> str | None:
-        """The current line's content when it sits at exactly `indent` spaces."""
-        if self.pos >= len(self.lines):
-            return None
-        line = self.lines[self.pos]
-        if line[:indent] != " " * indent or line[indent:indent + 1] in (" ", ""):
-            return None
-        return line[indent:]
-
-    def block(self, indent: int) -> dict[str, Any] | list[Any]:
-        content = self._at(indent)
-        if content is None:
-            raise _YamlError("expected an indented block")
-        return self.sequence(indent) if content.startswith("- ") else self.mapping(indent)
-
-    def mapping(self, indent: int) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        while (content := self._at(indent)) is not None:
-            parsed = _yaml_read_key(content)
-            if parsed is None or parsed[0] in result:
-                break
-            key, after = parsed
-            self.pos += 1
-            if after == "":
-                result[key] = self.block(indent + 2)
-            elif re.fullmatch(r" \|2?-", after):
-                result[key] = self.literal(indent + 2)
-            else:
-                result[key] = _yaml_read_scalar(after[1:])
-        if not result:
-            raise _YamlError("expected a mapping")
-        return result
-
-    def sequence(self, indent: int) -> list[Any]:
-        result: list[Any] = []
-        while (content := self._at(indent)) is not None and content.startswith("- "):
-            item = content[2:]
-            if item.startswith("- ") or _yaml_read_key(item) is not None:
-                self.lines[self.pos] = " " * (indent + 2) + item  # a compact entry: read it as its block
-                result.append(self.block(indent + 2))
-            else:
-                result.append(_yaml_read_scalar(item))
-                self.pos += 1
-        return result
-
-    def literal(self, indent: int) -> str:
-        pad, body = " " * indent, []
-        while self.pos < len(self.lines) and (self.lines[self.pos] == "" or self.lines[self.pos].startswith(pad)):
-            body.append(self.lines[self.pos][indent:])
-            self.pos += 1
-        return "\n".join(body).rstrip("\n")
+    text = _yaml_text(name, arguments)
+    if text is None:
+        raise ValueError(f"YAML cannot carry this call to {name!r}")
+    return text
 
 
 def _yaml_parse(body: str) -> tuple[str, Arguments] | None:
-    reader = _YamlReader(body)
     try:
-        data = reader.mapping(0)
-    except (_YamlError, ValueError, IndexError, RecursionError):
+        data = yaml.safe_load(body)
+    except (yaml.YAMLError, ValueError, RecursionError):
         return None
-    if reader.pos != len(reader.lines) or set(data) != {"name", "arguments"} or not isinstance(data["name"], str):
+    if not isinstance(data, dict) or set(data) != {"name", "arguments"} or not isinstance(data["name"], str):
         return None
     if not isinstance(data["arguments"], (dict, str)):
         return None
