@@ -21,6 +21,7 @@ from evaluation.detector import Verdict, detect
 from space.engine import ChatEngine
 from space.settings import MAX_NEW_TOKENS_CAP, MAX_OBSERVATION_CHARS, MAX_QUERY_CHARS
 from space.tool_schema import ToolSchemaError, parse_tools
+from space.untrusted import as_text, code_block, reply_markdown, shorten
 
 STYLES = ("general", "react")
 
@@ -82,14 +83,14 @@ def check_request(query: str | None, tools_json: str | None, irrelevant_json: st
         raise RequestError(str(exc)) from None
     variant = variant or variants[0]
     if variant not in variants:
-        raise RequestError(f"Model {variant!r} is not loaded here; choose one of: {', '.join(variants)}.")
+        raise RequestError(f"Model {_quote(variant)} is not loaded here; choose one of: {', '.join(variants)}.")
     style = style or STYLES[0]
     if style not in STYLES:
-        raise RequestError(f"Prompt style must be one of {', '.join(STYLES)}, not {style!r}.")
+        raise RequestError(f"Prompt style must be one of {', '.join(STYLES)}, not {_quote(style)}.")
     try:
         tokens = int(max_new_tokens if max_new_tokens is not None else 160)
-    except (TypeError, ValueError):
-        raise RequestError(f"Max new tokens must be a whole number, not {max_new_tokens!r}.") from None
+    except (TypeError, ValueError, OverflowError):
+        raise RequestError(f"Max new tokens must be a whole number, not {_quote(max_new_tokens)}.") from None
     if not 1 <= tokens <= MAX_NEW_TOKENS_CAP:
         raise RequestError(f"Max new tokens must be between 1 and {MAX_NEW_TOKENS_CAP}, not {tokens}.")
     observation = (observation or "").strip()
@@ -97,6 +98,11 @@ def check_request(query: str | None, tools_json: str | None, irrelevant_json: st
         raise RequestError(f"The simulated observation is {len(observation):,} characters; "
                            f"the limit is {MAX_OBSERVATION_CHARS:,}.")
     return Request(query, tools, irrelevant, bool(needs_tool), variant, style, tokens, observation)
+
+
+def _quote(value: object) -> str:
+    """A client-sent value quoted for a message: repr, cut short (the UI shows messages as text)."""
+    return shorten(repr(value), 60)
 
 
 def pane_messages(request: Request, key: str) -> list[dict[str, str]]:
@@ -123,11 +129,11 @@ def judge(verdict: Verdict, offered: list[dict[str, Any]], should_call: bool) ->
     if not verdict.calls_tool:
         detail = "a tool call was expected" if should_call else "no call expected"
         return Badge("plain_answer", "plain answer", not should_call, detail)
-    names = ", ".join(f"`{c.name}`" for c in verdict.calls if c.name) or "an unnamed tool"
+    names = ", ".join(f"`{shorten(c.name, 60)}`" for c in verdict.calls if c.name) or "an unnamed tool"
     if not offered:
         return Badge("hallucinated_call", "hallucinated call", False, f"called {names} with no tools offered")
     if verdict.unknown_tools:
-        missing = ", ".join(f"`{n}`" for n in verdict.unknown_tools)
+        missing = ", ".join(f"`{shorten(n, 60)}`" for n in verdict.unknown_tools)
         return Badge("unknown_tool", "unknown tool", False, f"called {missing}, which is not offered")
     if should_call:
         return Badge("correct_call", "correct call", True, f"called {names}")
@@ -149,67 +155,87 @@ def badge_html(pane: Pane, badge: Badge | None, note: str = "") -> str:
 
 
 def _inline_code(text: str) -> str:
-    """Escape text, keeping `name` spans as <code>."""
+    """Escape text (it quotes tool names a model wrote), keeping `name` spans as <code>."""
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
 
 
 # --------------------------------------------------------------------------- rendering
+# Everything a user or a model wrote reaches the page as Markdown that renders as text (space/untrusted.py):
+# questions through as_text, replies through reply_markdown, arguments, observations and raw output in
+# code blocks. Step titles are Markdown too, so the tool name in them is escaped as well.
 
-
-def _fence(text: str, lang: str = "") -> str:
-    """A Markdown code block that survives backticks inside `text`."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{lang}\n{text}\n{ticks}"
+MAX_SHOWN_DEPTH = 16  # deeper arguments are shown (and sent in `verdicts`) as compact JSON text
 
 
 def _arguments(arguments: object) -> str:
     if isinstance(arguments, (dict, list)):
-        return _fence(json.dumps(arguments, indent=2, ensure_ascii=False), "json")
+        return code_block(json.dumps(_bounded(arguments), indent=2, ensure_ascii=False), "json")
     if arguments is None:
         return "*(no arguments)*"
-    return _fence(str(arguments))
+    return code_block(str(arguments))
+
+
+def _bounded(value: object, depth: int = 0) -> object:
+    """`value` with anything nested deeper than MAX_SHOWN_DEPTH replaced by its compact JSON text.
+
+    A reply can nest its arguments hundreds of levels deep; Gradio's JSON encoder (orjson) refuses more
+    than 255, which would fail the whole update, and such a tree is unreadable anyway.
+    """
+    if not isinstance(value, (dict, list)):
+        return value
+    if depth >= MAX_SHOWN_DEPTH:
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except RecursionError:
+            return "(nested too deeply to show)"
+    if isinstance(value, dict):
+        return {key: _bounded(item, depth + 1) for key, item in value.items()}
+    return [_bounded(item, depth + 1) for item in value]
 
 
 def _pretty(text: str) -> str:
     """Observations are usually JSON on one line; indent them so the pane does not scroll sideways."""
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
+        value = json.loads(text)
+    except (ValueError, RecursionError):  # not JSON, or nested past Python's recursion limit
         return text
+    if _bounded(value) != value:  # too deep to indent readably: show it as typed
+        return text
+    return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def waiting_view(query: str, note: str) -> list[dict[str, Any]]:
     """A pane before its turn: the question and a pending step."""
-    return [{"role": "user", "content": query},
+    return [{"role": "user", "content": as_text(query)},
             {"role": "assistant", "content": "", "metadata": {"title": note, "status": "pending"}}]
 
 
 def streaming_view(query: str, text: str) -> list[dict[str, Any]]:
     """A pane while its reply streams in: the raw text so far."""
-    return [{"role": "user", "content": query}, {"role": "assistant", "content": text + " ▌"}]
+    return [{"role": "user", "content": as_text(query)},
+            {"role": "assistant", "content": reply_markdown(text, cursor="▌")}]
 
 
 def final_view(query: str, reply: str, verdict: Verdict, badge: Badge, observation: str,
                seconds: float) -> list[dict[str, Any]]:
     """A finished pane: each call as a collapsible step (name + arguments), the simulated
     observation if one was given, then the model's raw reply so parser misses stay visible."""
-    messages: list[dict[str, Any]] = [{"role": "user", "content": query}]
+    messages: list[dict[str, Any]] = [{"role": "user", "content": as_text(query)}]
     if not verdict.calls_tool:
-        messages.append({"role": "assistant",
-                         "content": reply if reply.strip() else "*(the model returned an empty reply)*"})
+        shown = reply_markdown(reply) if reply.strip() else "*(the model returned an empty reply)*"
+        messages.append({"role": "assistant", "content": shown})
         return messages
     for call in verdict.calls:
         known = {True: "offered", False: "not offered", None: "unknown"}[call.known]
         log = f"{verdict.style} style · {known}" + ("" if call.arguments_valid else " · arguments are not valid JSON")
         messages.append({"role": "assistant", "content": _arguments(call.arguments),
-                         "metadata": {"title": f"Tool call: {call.name or '(unnamed)'}",
+                         "metadata": {"title": f"Tool call: {as_text(shorten(call.name)) or '(unnamed)'}",
                                       "log": log}})
     if observation:
-        messages.append({"role": "assistant", "content": _fence(_pretty(observation)),
+        messages.append({"role": "assistant", "content": code_block(_pretty(observation)),
                          "metadata": {"title": "Simulated observation (not a real tool result)",
                                       "log": "canned text; the call was not executed"}})
-    messages.append({"role": "assistant", "content": _fence(reply, "text"),
+    messages.append({"role": "assistant", "content": code_block(reply, "text"),
                      "metadata": {"title": "Raw model output", "status": "done", "duration": round(seconds, 2),
                                   "log": f"detector: {badge.label}"}})
     return messages
@@ -257,7 +283,7 @@ def run_comparison(engine: ChatEngine, request: Request) -> Iterator[State]:
         state.verdicts[pane.key] = {"badge": badge.kind, "as_expected": badge.as_expected,
                                     "expected_call": request.should_call(pane.key),
                                     "tools_offered": [t["name"] for t in offered], "reply": reply,
-                                    **verdict.to_dict()}
+                                    **_bounded(verdict.to_dict())}
     state.status = (f"Done · {variant} · {request.style} prompt style · {len(PANES)} panes in "
                     f"{time.perf_counter() - started:.1f} s · tool calls are shown, never executed")
     yield state

@@ -40,7 +40,7 @@ class Settings:
     max_new_tokens: int = 160  # the slider's starting value
     max_input_tokens: int = 3_072  # prompt tokens (system + tools + query); longer is refused inline
     concurrency: int | None = None  # comparisons run at once; None: 1 on CPU, 4 on a GPU
-    queue_size: int = 64  # waiting requests beyond this are turned away
+    queue_size: int | None = None  # waiting requests beyond this are turned away; None: 16 on CPU, 64 on a GPU
     torch_threads: int | None = None  # CPU threads for torch; None: torch's choice (1 can win on a busy CPU)
 
     @classmethod

@@ -16,6 +16,7 @@ from space.panes import PANES, RequestError, State, badge_html, check_request, e
 from space.presets import DEFAULT_IRRELEVANT, DEFAULT_TOOLS, EXAMPLES, SITUATIONS, TOOL_PRESETS
 from space.settings import MAX_NEW_TOKENS_CAP, MAX_OBSERVATION_CHARS, MAX_QUERY_CHARS, Settings
 from space.tool_schema import MAX_TOOLS_CHARS, ToolSchemaError, parse_tools, tools_to_json
+from space.untrusted import as_text
 
 TITLE = "Agent-FLAN: does the model hallucinate a tool call?"
 INTRO = (
@@ -33,7 +34,8 @@ def _outputs(state: State) -> tuple[Any, ...]:
 
 
 def _error(message: str) -> str:
-    return f"**Not run.** {message}"
+    """A refusal for the status line; the message quotes what the client sent, so it is shown as text."""
+    return f"**Not run.** {as_text(message)}"
 
 
 def tools_status(text: str | None, label: str) -> str:
@@ -41,16 +43,33 @@ def tools_status(text: str | None, label: str) -> str:
     try:
         tools = parse_tools(text, label)
     except ToolSchemaError as exc:
-        return f"**Error.** {exc}"
+        return f"**Error.** {as_text(str(exc))}"
     names = ", ".join(f"`{t['name']}`" for t in tools)
     return f"OK: {len(tools)} tool{'s' if len(tools) != 1 else ''}: {names}" if tools else "OK: no tools"
+
+
+def resolved_limits(engine: ChatEngine, settings: Settings) -> tuple[int, int]:
+    """(comparisons generated at once, requests that may wait) for this engine: the settings' values, else
+    the device's defaults.
+
+    Measured with benchmarks/bench_space_load.py on 2 CPU cores (docs/benchmarks.md, "The Space under
+    load"): SmolLM2-135M serves about 12 comparisons a minute at 32 new tokens per pane with one comparison
+    at a time and torch's own threads, and no more with two at a time on one thread each, so on CPU one
+    comparison gets all the cores. A queue of 16 keeps the last waiting visitor within about 1.5-3 minutes at
+    that pace; 64 meant 5-10 minutes. Visitors past the queue get "queue full" at once instead of a page
+    that seems to hang. On a GPU four comparisons share the device and the queue can be longer.
+    """
+    gpu = engine.device.startswith("cuda")
+    concurrency = settings.concurrency or (4 if gpu else 1)
+    queue_size = settings.queue_size if settings.queue_size is not None else (64 if gpu else 16)
+    return concurrency, queue_size
 
 
 def build_app(engine: ChatEngine, settings: Settings | None = None) -> gr.Blocks:
     """The whole app around `engine`; the queue is configured here so every launch path gets it."""
     settings = settings or Settings()
     variants = [v.value for v in engine.variants]
-    concurrency = settings.concurrency or (4 if engine.device.startswith("cuda") else 1)
+    concurrency, queue_size = resolved_limits(engine, settings)
 
     @gpu(duration=150)
     def _generate(request: Any) -> Iterator[tuple[Any, ...]]:
@@ -93,7 +112,9 @@ def build_app(engine: ChatEngine, settings: Settings | None = None) -> gr.Blocks
             for pane in PANES:
                 with gr.Column(min_width=280):
                     badges.append(gr.HTML(badge_html(pane, None), elem_id=f"badge-{pane.key}"))
-                    chats.append(gr.Chatbot(label=pane.title, height=470,
+                    # Messages arrive as Markdown that renders as text (space/untrusted.py); Gradio's
+                    # sanitiser stays on behind it, and LaTeX is off (no KaTeX on a model's `$$`).
+                    chats.append(gr.Chatbot(label=pane.title, height=470, sanitize_html=True, latex_delimiters=[],
                                             autoscroll=False, elem_id=f"chat-{pane.key}", buttons=["copy_all"],
                                             placeholder=f"**{pane.title}**<br>{pane.blurb}"))
         with gr.Accordion("Tools", open=True):
@@ -143,7 +164,7 @@ def build_app(engine: ChatEngine, settings: Settings | None = None) -> gr.Blocks
                           api_visibility="private", queue=False, trigger_mode="always_last")
         irrelevant_json.change(lambda text: tools_status(text, "Irrelevant tools"), irrelevant_json,
                                irrelevant_check, api_visibility="private", queue=False, trigger_mode="always_last")
-    demo.queue(max_size=settings.queue_size, default_concurrency_limit=concurrency)
+    demo.queue(max_size=queue_size, default_concurrency_limit=concurrency)
     return demo
 
 

@@ -105,3 +105,97 @@ def test_bad_tool_json_shows_an_inline_error_in_the_browser(browser, app_url):
         expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
     finally:
         page.close()
+
+
+# --------------------------------------------------------------------------- hostile inputs, one page load
+
+# Where untrusted text lands on the page, and the elements it must never turn into there.
+SHOWN = ["#chat-tools", "#chat-none", "#chat-irrelevant", "#status", "#tools-check", "#irrelevant-check",
+         "#badge-tools", "#badge-none", "#badge-irrelevant", "#verdicts"]
+FORBIDDEN = ("img, form, input, button:not(.copy_code_button), iframe, object, embed, video, audio, image, style, b, "
+             "a, [style]:not(.af-badge > span)")
+# Elements found in the message and status areas, minus Gradio's own chrome around them.
+FOUND = """([areas, forbidden]) => areas.flatMap(area => Array.from(document.querySelectorAll(
+    `${area} .message-content, ${area} [data-testid='bot'], ${area} [data-testid='user'], ${area} .md, `
+    + `${area} .af-badge, ${area} .json-holder`)).flatMap(root => Array.from(root.querySelectorAll(forbidden))
+    .map(e => `${area}: <${e.tagName.toLowerCase()}> ${e.outerHTML.slice(0, 120)}`)))"""
+OVERLAYS = """() => Array.from(document.querySelectorAll('*')).filter(e => {
+    const s = getComputedStyle(e), r = e.getBoundingClientRect();
+    return s.position === 'fixed' && r.width * r.height > 0.1 * innerWidth * innerHeight;
+}).map(e => e.outerHTML.slice(0, 160))"""
+
+
+@pytest.fixture(scope="module")
+def hostile_url():
+    from space.engine import ScriptedEngine
+    from space.testing import beacon_server, hostile_reply, serving
+
+    with beacon_server() as (beacon, hits), serving(ScriptedEngine(hostile_reply(beacon))) as url:
+        yield url, beacon, hits
+
+
+def _replace_editor(page, elem_id: str, text: str) -> None:
+    page.locator(f"#{elem_id} .cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(text)  # one insertion: no auto-closed brackets
+
+
+def test_hostile_question_schemas_and_reply_render_as_text_and_fetch_nothing(browser, hostile_url):
+    """Markup in the question, the tool schemas, a schema error and the model's reply (overlay, fake form,
+    remote images carrying data, a tool named `<img …>`) is shown as text: no element, no overlay, no form,
+    and the beacon every URL points at gets no request. Then a control image proves the beacon would have
+    seen one."""
+    from playwright.sync_api import expect
+
+    from space.testing import hostile_query, hostile_schema_error, hostile_tools
+    from space.tool_schema import MAX_DEPTH, tools_to_json
+
+    url, beacon, hits = hostile_url
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        page.locator("#query textarea").fill(hostile_query(beacon))
+        _replace_editor(page, "tools-json", tools_to_json(hostile_tools(beacon)))
+        expect(page.locator("#tools-check")).to_contain_text("OK: 1 tool", timeout=20_000)
+        page.locator("#observation textarea").fill(f'<img src="{beacon}/observation.png"> ![o]({beacon}/obs-md.png)')
+        page.locator("#run").click()
+        expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
+        for key, kind in (("tools", "correct_call"), ("none", "plain_answer"), ("irrelevant", "unknown_tool")):
+            expect(page.locator(f"#badge-{key} [data-kind='{kind}']")).to_be_visible()
+        for step in page.get_by_text("Raw model output").all():  # open the collapsed steps: render everything
+            step.click()
+        page.get_by_text("Detector verdicts (JSON)").click()
+
+        # the hostile text is on the page, as text
+        expect(page.locator("#chat-none [data-testid='user']")).to_contain_text("<b data-hostile>Oslo</b> &amp;")
+        expect(page.locator("#chat-none")).to_contain_text('<form data-hostile action="')
+        expect(page.locator("#chat-none")).to_contain_text(f"![chart]({beacon}/md.png?secret=abc)")
+        expect(page.locator("#chat-none pre code").first).to_contain_text('"answer": 42')  # a code block still
+        expect(page.locator("#chat-irrelevant")).to_contain_text("Tool call: <img data-hostile")
+        expect(page.locator("#badge-irrelevant code")).to_contain_text("<img data-hostile")
+        expect(page.locator("#chat-tools")).to_contain_text(f"{beacon}/observation.png")
+
+        # a schema error quoting markup, then tools nested 10,000 levels: inline errors, shown as text
+        _replace_editor(page, "irrelevant-json", hostile_schema_error(beacon))
+        expect(page.locator("#irrelevant-check")).to_contain_text('parameters.properties["<img data-hostile',
+                                                                  timeout=20_000)
+        page.locator("#run").click()
+        expect(page.locator("#status")).to_contain_text("Not run. Irrelevant tools:", timeout=30_000)
+        expect(page.locator("#status")).to_contain_text("<img data-hostile")
+        _replace_editor(page, "tools-json", "[" * 10_000 + "]" * 10_000)
+        expect(page.locator("#tools-check")).to_contain_text(f"nested more than {MAX_DEPTH} levels deep",
+                                                             timeout=20_000)
+        page.wait_for_timeout(1_500)  # give any image, CSS background or form a moment to load
+
+        assert page.evaluate(FOUND, [SHOWN, FORBIDDEN]) == []
+        assert page.evaluate("document.querySelectorAll('form').length") == 0
+        assert page.evaluate(OVERLAYS) == []
+        assert page.evaluate("document.querySelectorAll('[data-hostile], [onerror]').length") == 0
+        assert page.title() == "Agent-FLAN tool hallucination"  # no onerror ran to change it
+        assert hits == [], hits
+        page.evaluate("src => { new Image().src = src; }", f"{beacon}/control.png")  # the check can fail
+        page.wait_for_timeout(500)
+        assert hits == ["/control.png"], hits
+    finally:
+        page.close()
