@@ -27,7 +27,9 @@ SAMPLES = REPO / "dataset_builder" / "samples"
 def make_sources(folder: Path, scale: int) -> tuple[Path, Path, int]:
     """Write ToolBench and AgentInstruct sources `scale` times the embedded samples; return paths and records."""
     toolbench = json.loads((SAMPLES / "toolbench" / "toolllama_G123_dfs_sample.json").read_text(encoding="utf-8"))
-    agentinstruct = [json.loads(line) for line in (SAMPLES / "agentinstruct.jsonl").read_text(encoding="utf-8").splitlines()]
+    agentinstruct = [
+        json.loads(line) for line in (SAMPLES / "agentinstruct.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     tb_path, ai_path = folder / "toolbench.json", folder / "agentinstruct.jsonl"
     records = 0
     with tb_path.open("w", encoding="utf-8") as handle:
@@ -36,7 +38,10 @@ def make_sources(folder: Path, scale: int) -> tuple[Path, Path, int]:
         for copy in range(scale):
             for record in toolbench:
                 step, _, query = record["id"].partition(": ")
-                clone = {"id": f"{step}: {query} (copy {copy})", "conversations": [dict(t) for t in record["conversations"]]}
+                clone = {
+                    "id": f"{step}: {query} (copy {copy})",
+                    "conversations": [dict(t) for t in record["conversations"]],
+                }
                 for turn in clone["conversations"]:
                     if turn["from"] == "user" and query in turn["value"]:
                         turn["value"] = turn["value"].replace(query, f"{query} (copy {copy})", 1)
@@ -55,7 +60,7 @@ def make_sources(folder: Path, scale: int) -> tuple[Path, Path, int]:
 BUILDER = """
 import sys, resource
 from pathlib import Path
-from dataset_builder.build import build
+from agent_flan.pipeline import build_dataset as build
 build(Path(sys.argv[1]), {"toolbench": sys.argv[2], "agentinstruct": sys.argv[3]}, only_given=True, progress=False)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
@@ -74,8 +79,9 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 def run(script: str, out: Path, tb: Path, ai: Path) -> tuple[float, int]:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", script, str(out), str(tb), str(ai)], cwd=REPO,
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(out), str(tb), str(ai)], cwd=REPO, capture_output=True, text=True, check=True
+    )
     return time.perf_counter() - started, int(proc.stdout.strip().splitlines()[-1]) // 1024
 
 
@@ -83,7 +89,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", type=int, nargs="+", default=[50, 200], help="multiples of the embedded samples")
     args = parser.parse_args()
-    print(f"{'scale':>5} {'source MB':>9} {'records':>8} | {'method':<8} {'seconds':>7} {'MB/s':>6} {'rec/s':>7} {'peak RSS MB':>11}")
+    print(
+        f"{'scale':>5} {'source MB':>9} {'records':>8} | {'method':<8} {'seconds':>7} {'MB/s':>6} {'rec/s':>7} {'peak RSS MB':>11}"
+    )
     for scale in args.scales:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -91,8 +99,10 @@ def main() -> None:
             megabytes = (tb.stat().st_size + ai.stat().st_size) / 1e6
             for name, script in (("builder", BUILDER), ("baseline", BASELINE)):
                 seconds, peak = run(script, folder / f"out-{name}", tb, ai)
-                print(f"{scale:>5} {megabytes:>9.1f} {records:>8} | {name:<8} {seconds:>7.1f} {megabytes / seconds:>6.2f} "
-                      f"{records / seconds:>7.0f} {peak:>11}")
+                print(
+                    f"{scale:>5} {megabytes:>9.1f} {records:>8} | {name:<8} {seconds:>7.1f} {megabytes / seconds:>6.2f} "
+                    f"{records / seconds:>7.0f} {peak:>11}"
+                )
 
 
 if __name__ == "__main__":

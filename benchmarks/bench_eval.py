@@ -39,21 +39,21 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
 
-    from evaluation.items import load_items
-    from evaluation.pipeline import build_requests
-    from evaluation.runners import GenerationSettings
-    from evaluation.runners.local import LocalModelConfig, LocalRunner
+    from agent_flan.core.runners import GenerationSettings
+    from agent_flan.core.runners.local import LocalModelConfig, LocalRunner
+    from agent_flan.evaluation.items import load_items
+    from agent_flan.evaluation.pipeline import build_requests
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-eval-"))
     dataset = args.dataset
     if not dataset:
-        from dataset_builder.build import build
+        from agent_flan.pipeline import build_dataset as build
 
         dataset = str(tmp / "agent-flan")
         build(Path(dataset), {}, progress=False)
     model = args.model
     if args.tiny:
-        from evaluation.tiny_model import build_tiny_llama
+        from support.tiny_eval import build_tiny_llama
 
         model = str(build_tiny_llama(tmp / "tiny-llama"))
     items = load_items(dataset, args.limit)
@@ -80,18 +80,26 @@ def main(argv: list[str] | None = None) -> int:
 
     base = rows[0][2]
     info = runner.describe()
-    print(f"model: {'tiny random Llama' if args.tiny else args.model} ({info['dtype']}, {info['device']}, "
-          f"{info['threads']} threads; loaded in {load_s:.1f} s); items: {len(items)} agent_h (embedded sample); "
-          f"greedy, max {args.max_new_tokens} new tokens")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"model: {'tiny random Llama' if args.tiny else args.model} ({info['dtype']}, {info['device']}, "
+        f"{info['threads']} threads; loaded in {load_s:.1f} s); items: {len(items)} agent_h (embedded sample); "
+        f"greedy, max {args.max_new_tokens} new tokens"
+    )
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print()
-    print(f"| runner | batch size | seconds | items/s | new tokens/s | speed-up | replies equal to batch {rows[0][0]} |")
+    print(
+        f"| runner | batch size | seconds | items/s | new tokens/s | speed-up | replies equal to batch {rows[0][0]} |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for batch_size, seconds, ips, tps, same in rows:
         label = "one at a time" if batch_size == 1 else "batched, left-padded"
-        print(f"| {label} | {batch_size} | {seconds:.1f} | {ips:.2f} | {tps:.1f} | {ips / base:.2f}x | "
-              f"{same}/{len(items)} |")
+        print(
+            f"| {label} | {batch_size} | {seconds:.1f} | {ips:.2f} | {tps:.1f} | {ips / base:.2f}x | "
+            f"{same}/{len(items)} |"
+        )
     return 0
 
 

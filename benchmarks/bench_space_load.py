@@ -51,8 +51,8 @@ def run_load(url: str, users: int, max_new_tokens: int, timeout: float) -> dict:
 
     STARTED = {Status.PROCESSING, Status.ITERATING, Status.PROGRESS, Status.FINISHED}
 
-    from space.presets import TOOL_PRESETS
-    from space.tool_schema import tools_to_json
+    from agent_flan.space.presets import TOOL_PRESETS
+    from agent_flan.space.tool_schema import tools_to_json
 
     tools, irrelevant = tools_to_json(TOOL_PRESETS["Weather"]), tools_to_json(TOOL_PRESETS["Password and BMI"])
     clients = [Client(url, verbose=False) for _ in range(users)]
@@ -64,8 +64,9 @@ def run_load(url: str, users: int, max_new_tokens: int, timeout: float) -> dict:
         started = time.perf_counter()
         row = rows[i]
         try:
-            job = clients[i].submit(QUERY.format(i=i), tools, irrelevant, True, "base", "general", max_new_tokens,
-                                    "", api_name="/compare")
+            job = clients[i].submit(
+                QUERY.format(i=i), tools, irrelevant, True, "base", "general", max_new_tokens, "", api_name="/compare"
+            )
             # poll rather than iterate: a job the queue turns away never reaches FINISHED, and iterating
             # it would block for ever (gradio_client 2.7)
             while not job.done():
@@ -94,18 +95,27 @@ def run_load(url: str, users: int, max_new_tokens: int, timeout: float) -> dict:
     latencies = [r["latency_s"] for r in ok]
     waits = [r["wait_s"] for r in ok if "wait_s" in r]
     errors = sorted({r.get("outcome", "no answer") for r in rows} - {"ok", "rejected"})
-    return {"users": users, "ok": len(ok), "rejected": sum(r.get("outcome") == "rejected" for r in rows),
-            "errors": len(rows) - len(ok) - sum(r.get("outcome") == "rejected" for r in rows), "error_kinds": errors,
-            "wall_s": wall, "comparisons_per_min": 60 * len(ok) / wall if wall else None,
-            "latency_p50_s": _percentile(latencies, 50), "latency_p95_s": _percentile(latencies, 95),
-            "latency_max_s": max(latencies, default=None),
-            "wait_p50_s": _percentile(waits, 50), "wait_p95_s": _percentile(waits, 95)}
+    return {
+        "users": users,
+        "ok": len(ok),
+        "rejected": sum(r.get("outcome") == "rejected" for r in rows),
+        "errors": len(rows) - len(ok) - sum(r.get("outcome") == "rejected" for r in rows),
+        "error_kinds": errors,
+        "wall_s": wall,
+        "comparisons_per_min": 60 * len(ok) / wall if wall else None,
+        "latency_p50_s": _percentile(latencies, 50),
+        "latency_p95_s": _percentile(latencies, 95),
+        "latency_max_s": max(latencies, default=None),
+        "wait_p50_s": _percentile(waits, 50),
+        "wait_p95_s": _percentile(waits, 95),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--engine", default="scripted",
-                        help="`scripted` (the stand-in), or a model: `smollm2`, a folder or a Hub id")
+    parser.add_argument(
+        "--engine", default="scripted", help="`scripted` (the stand-in), or a model: `smollm2`, a folder or a Hub id"
+    )
     parser.add_argument("--users", type=int, nargs="+", default=[20, 50], help="concurrent users (default 20 50)")
     parser.add_argument("--concurrency", type=int, help="comparisons at once (default: the app's, 1 on CPU)")
     parser.add_argument("--queue-size", type=int, help="waiting requests before rejection (default: the app's)")
@@ -117,13 +127,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
-    from space.settings import Settings
-    from space.testing import serving
+    from support.space_fakes import serving
 
-    settings = Settings.from_env({}, concurrency=args.concurrency, queue_size=args.queue_size,
-                                 max_new_tokens=args.max_new_tokens)
+    from agent_flan.space.settings import Settings
+
+    settings = Settings.from_env(
+        {}, concurrency=args.concurrency, queue_size=args.queue_size, max_new_tokens=args.max_new_tokens
+    )
     if args.engine == "scripted":
-        from space.engine import ScriptedEngine
+        from agent_flan.space.engine import ScriptedEngine
 
         engine, described = ScriptedEngine(delay=args.delay), f"scripted stand-in, {args.delay:g} s per word"
     else:
@@ -131,21 +143,32 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.threads:
             torch.set_num_threads(args.threads)
-        from space.engine import TransformersEngine
-        from space.settings import resolve_model_path
+        from agent_flan.space.engine import TransformersEngine
+        from agent_flan.space.settings import resolve_model_path
 
         engine = TransformersEngine(resolve_model_path(args.engine), device=args.device)
         described = f"{args.engine} on {args.device}, {torch.get_num_threads()} torch threads"
-    from space.ui import resolved_limits
+    from agent_flan.space.ui import resolved_limits
 
     concurrency, queue_size = resolved_limits(engine, settings)
-    report = {"engine": described, "concurrency": concurrency, "queue_size": queue_size,
-              "max_new_tokens": args.max_new_tokens, "cpu_count": os.cpu_count(), "python": platform.python_version(),
-              "load_avg_before": os.getloadavg(), "runs": []}
-    print(f"{described}; concurrency {concurrency}, queue {queue_size}, {args.max_new_tokens} new tokens per pane; "
-          f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f}")
-    print(f"{'users':>5} {'ok':>4} {'rejected':>8} {'errors':>6} {'p50 s':>8} {'p95 s':>8} {'max s':>8} "
-          f"{'wait p50':>9} {'wait p95':>9} {'per min':>8} {'wall s':>8}")
+    report = {
+        "engine": described,
+        "concurrency": concurrency,
+        "queue_size": queue_size,
+        "max_new_tokens": args.max_new_tokens,
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_avg_before": os.getloadavg(),
+        "runs": [],
+    }
+    print(
+        f"{described}; concurrency {concurrency}, queue {queue_size}, {args.max_new_tokens} new tokens per pane; "
+        f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"{'users':>5} {'ok':>4} {'rejected':>8} {'errors':>6} {'p50 s':>8} {'p95 s':>8} {'max s':>8} "
+        f"{'wait p50':>9} {'wait p95':>9} {'per min':>8} {'wall s':>8}"
+    )
 
     def cell(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}"
@@ -155,9 +178,11 @@ def main(argv: list[str] | None = None) -> int:
         for users in args.users:
             row = run_load(url, users, args.max_new_tokens, args.timeout)
             report["runs"].append(row)
-            print(f"{users:>5} {row['ok']:>4} {row['rejected']:>8} {row['errors']:>6} {cell(row['latency_p50_s']):>8} "
-                  f"{cell(row['latency_p95_s']):>8} {cell(row['latency_max_s']):>8} {cell(row['wait_p50_s']):>9} "
-                  f"{cell(row['wait_p95_s']):>9} {cell(row['comparisons_per_min']):>8} {row['wall_s']:>8.1f}")
+            print(
+                f"{users:>5} {row['ok']:>4} {row['rejected']:>8} {row['errors']:>6} {cell(row['latency_p50_s']):>8} "
+                f"{cell(row['latency_p95_s']):>8} {cell(row['latency_max_s']):>8} {cell(row['wait_p50_s']):>9} "
+                f"{cell(row['wait_p95_s']):>9} {cell(row['comparisons_per_min']):>8} {row['wall_s']:>8.1f}"
+            )
             for kind in row["error_kinds"]:
                 print(f"      {kind}")
     report["load_avg_after"] = os.getloadavg()

@@ -35,19 +35,41 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-LLAMA2_7B = {"hidden_size": 4096, "intermediate_size": 11008, "num_hidden_layers": 32, "num_attention_heads": 32,
-             "num_key_value_heads": 32, "max_position_embeddings": 8192, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
-             "tie_word_embeddings": False}
-TINY = {"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
-        "num_key_value_heads": 2, "max_position_embeddings": 8192, "tie_word_embeddings": True}
+LLAMA2_7B = {
+    "hidden_size": 4096,
+    "intermediate_size": 11008,
+    "num_hidden_layers": 32,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 32,
+    "max_position_embeddings": 8192,
+    "rms_norm_eps": 1e-5,
+    "rope_theta": 10000.0,
+    "tie_word_embeddings": False,
+}
+TINY = {
+    "hidden_size": 64,
+    "intermediate_size": 128,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "max_position_embeddings": 8192,
+    "tie_word_embeddings": True,
+}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog=__doc__.split("\n\n", 2)[2], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--model", default="smollm2", help="model (and tokenizer) name or path (default smollm2)")
-    parser.add_argument("--model-config", choices=("llama2-7b", "tiny"), default=None,
-                        help="random weights with this architecture instead of --model's weights (tokenizer from --model)")
+    parser.add_argument(
+        "--model-config",
+        choices=("llama2-7b", "tiny"),
+        default=None,
+        help="random weights with this architecture instead of --model's weights (tokenizer from --model)",
+    )
     parser.add_argument("--dataset", default=None, help="dataset folder/id (default: build the embedded samples)")
     parser.add_argument("--configs", default="default", help="dataset configs to mix, comma separated")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
@@ -60,8 +82,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-gradient-checkpointing", action="store_true")
     parser.add_argument("--variants", default="ours,trl", help="which variants to run, comma separated")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    parser.add_argument("--scratch", type=Path, default=None,
-                        help="keep the built dataset and random model here for the next run (default: a temp dir, removed)")
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=None,
+        help="keep the built dataset and random model here for the next run (default: a temp dir, removed)",
+    )
     return parser.parse_args(argv)
 
 
@@ -69,7 +95,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def _dataset(args: argparse.Namespace, scratch: Path) -> str:
     if args.dataset:
         return args.dataset
-    from dataset_builder.build import build
+    from agent_flan.pipeline import build_dataset as build
 
     folder = scratch / "agent-flan"
     build(folder, {}, progress=False)
@@ -78,7 +104,7 @@ def _dataset(args: argparse.Namespace, scratch: Path) -> str:
 
 def _model_dir(args: argparse.Namespace, scratch: Path) -> str:
     """A folder from_pretrained can load: the named model, or random weights with the chosen architecture."""
-    from training.models import resolve_model
+    from agent_flan.core.models import resolve_model
 
     path = resolve_model(args.model)
     if not args.model_config:
@@ -91,8 +117,13 @@ def _model_dir(args: argparse.Namespace, scratch: Path) -> str:
         return str(out)
     tokenizer = AutoTokenizer.from_pretrained(path)
     shape = LLAMA2_7B if args.model_config == "llama2-7b" else TINY
-    config = LlamaConfig(vocab_size=len(tokenizer), bos_token_id=tokenizer.bos_token_id,
-                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, **shape)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        **shape,
+    )
     device = "cuda" if args.device == "cuda" else "cpu"
     torch.manual_seed(0)
     with torch.device(device):
@@ -107,10 +138,21 @@ def _sft_args(args: argparse.Namespace, out: str, **extra):
     from trl import SFTConfig
 
     cuda = args.device == "cuda"
-    return SFTConfig(output_dir=out, max_steps=args.warmup + args.steps, learning_rate=2e-4, logging_steps=1000,
-                     save_strategy="no", report_to="none", disable_tqdm=True, use_cpu=not cuda, bf16=cuda,
-                     gradient_checkpointing=not args.no_gradient_checkpointing, max_length=args.max_length,
-                     seed=0, **extra)
+    return SFTConfig(
+        output_dir=out,
+        max_steps=args.warmup + args.steps,
+        learning_rate=2e-4,
+        logging_steps=1000,
+        save_strategy="no",
+        report_to="none",
+        disable_tqdm=True,
+        use_cpu=not cuda,
+        bf16=cuda,
+        gradient_checkpointing=not args.no_gradient_checkpointing,
+        max_length=args.max_length,
+        seed=0,
+        **extra,
+    )
 
 
 def _load_model(args: argparse.Namespace, path: str):
@@ -121,7 +163,8 @@ def _load_model(args: argparse.Namespace, path: str):
     kwargs = {"dtype": dtype}
     if not args.no_4bit:
         kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=dtype)
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=dtype
+        )
     if args.device == "cuda":
         kwargs["device_map"] = {"": 0}
     return AutoModelForCausalLM.from_pretrained(path, **kwargs)
@@ -167,10 +210,10 @@ def _peak_memory(device: str) -> float:
 def run_ours(args: argparse.Namespace, model_path: str, dataset: str, tokenizer_path: str) -> dict:
     from transformers import AutoTokenizer
 
-    from training.config import DataArguments
-    from training.data import DataReport, load_rows, pack_rows, tokenize_rows
-    from training.templates import load_template
-    from training.trainer import AgentFlanSFTTrainer
+    from agent_flan.training.config import DataArguments
+    from agent_flan.training.data import DataReport, load_rows, pack_rows, tokenize_rows
+    from agent_flan.training.templates import load_template
+    from agent_flan.training.trainer import AgentFlanSFTTrainer
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
     template = load_template("chatml")
@@ -183,28 +226,45 @@ def run_ours(args: argparse.Namespace, model_path: str, dataset: str, tokenizer_
     with tempfile.TemporaryDirectory() as out:
         timer = _Timer(args.warmup)
         trainer = AgentFlanSFTTrainer(
-            model=model, args=_sft_args(args, out, packing=True, per_device_train_batch_size=args.packed_batch_size,
-                                        dataset_kwargs={"skip_prepare_dataset": True}),
-            train_dataset=packed, processing_class=tokenizer, peft_config=_lora(), callbacks=[timer.callback])
+            model=model,
+            args=_sft_args(
+                args,
+                out,
+                packing=True,
+                per_device_train_batch_size=args.packed_batch_size,
+                dataset_kwargs={"skip_prepare_dataset": True},
+            ),
+            train_dataset=packed,
+            processing_class=tokenizer,
+            peft_config=_lora(),
+            callbacks=[timer.callback],
+        )
         _reset_peak(args.device)
         trainer.train()
     per_step_real = trainer.token_totals["real"] / (args.warmup + args.steps)
-    return _result("ours: masks + BFD packing, padding-free", args, timer, per_step_real,
-                   trainer.token_totals["real"] / max(1, trainer.token_totals["total"]),
-                   trained_share=trainer.token_totals["trained"] / max(1, trainer.token_totals["real"]))
+    return _result(
+        "ours: masks + BFD packing, padding-free",
+        args,
+        timer,
+        per_step_real,
+        trainer.token_totals["real"] / max(1, trainer.token_totals["total"]),
+        trained_share=trainer.token_totals["trained"] / max(1, trainer.token_totals["real"]),
+    )
 
 
 def run_trl(args: argparse.Namespace, model_path: str, dataset: str, tokenizer_path: str) -> dict:
     from transformers import AutoTokenizer
     from trl import SFTTrainer
 
-    from training.config import DataArguments
-    from training.data import load_rows
+    from agent_flan.training.config import DataArguments
+    from agent_flan.training.data import load_rows
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
     rows = load_rows(DataArguments(dataset_name=dataset, dataset_configs=args.configs.split(",")), 0)
-    rows = rows.map(lambda row: {"messages": [{"role": m["role"], "content": m["content"]} for m in row["messages"]]},
-                    remove_columns=[c for c in rows.column_names if c not in ("messages", "tools")])
+    rows = rows.map(
+        lambda row: {"messages": [{"role": m["role"], "content": m["content"]} for m in row["messages"]]},
+        remove_columns=[c for c in rows.column_names if c not in ("messages", "tools")],
+    )
     counts = {"real": 0, "total": 0, "trained": 0}
 
     class CountingSFTTrainer(SFTTrainer):
@@ -218,14 +278,25 @@ def run_trl(args: argparse.Namespace, model_path: str, dataset: str, tokenizer_p
     model = _load_model(args, model_path)
     with tempfile.TemporaryDirectory() as out:
         timer = _Timer(args.warmup)
-        trainer = CountingSFTTrainer(model=model, args=_sft_args(args, out, per_device_train_batch_size=args.batch_size),
-                                     train_dataset=rows, processing_class=tokenizer, peft_config=_lora(),
-                                     callbacks=[timer.callback])
+        trainer = CountingSFTTrainer(
+            model=model,
+            args=_sft_args(args, out, per_device_train_batch_size=args.batch_size),
+            train_dataset=rows,
+            processing_class=tokenizer,
+            peft_config=_lora(),
+            callbacks=[timer.callback],
+        )
         _reset_peak(args.device)
         trainer.train()
     per_step_real = counts["real"] / (args.warmup + args.steps)
-    return _result("TRL defaults: no packing, padded batches", args, timer, per_step_real,
-                   counts["real"] / max(1, counts["total"]), trained_share=counts["trained"] / max(1, counts["real"]))
+    return _result(
+        "TRL defaults: no packing, padded batches",
+        args,
+        timer,
+        per_step_real,
+        counts["real"] / max(1, counts["total"]),
+        trained_share=counts["trained"] / max(1, counts["real"]),
+    )
 
 
 def _reset_peak(device: str) -> None:
@@ -235,15 +306,21 @@ def _reset_peak(device: str) -> None:
         torch.cuda.reset_peak_memory_stats()
 
 
-def _result(name: str, args: argparse.Namespace, timer: _Timer, per_step_real: float, real_share: float,
-            trained_share: float) -> dict:
+def _result(
+    name: str, args: argparse.Namespace, timer: _Timer, per_step_real: float, real_share: float, trained_share: float
+) -> dict:
     seconds = sum(timer.steps) / max(1, len(timer.steps))
-    return {"variant": name, "timed_steps": len(timer.steps), "seconds_per_step": round(seconds, 3),
-            "real_tokens_per_step": round(per_step_real, 1),
-            "real_tokens_per_second": round(per_step_real / seconds, 1) if seconds else None,
-            "real_token_share": round(real_share, 4), "trained_token_share": round(trained_share, 4),
-            "peak_memory_gib": round(_peak_memory(args.device), 3),
-            "peak_memory_kind": "GPU max allocated" if args.device == "cuda" else "process max RSS"}
+    return {
+        "variant": name,
+        "timed_steps": len(timer.steps),
+        "seconds_per_step": round(seconds, 3),
+        "real_tokens_per_step": round(per_step_real, 1),
+        "real_tokens_per_second": round(per_step_real / seconds, 1) if seconds else None,
+        "real_token_share": round(real_share, 4),
+        "trained_token_share": round(trained_share, 4),
+        "peak_memory_gib": round(_peak_memory(args.device), 3),
+        "peak_memory_kind": "GPU max allocated" if args.device == "cuda" else "process max RSS",
+    }
 
 
 def _child(variant: str, args: argparse.Namespace, model_path: str, dataset: str, tokenizer_path: str, queue) -> None:
@@ -262,20 +339,26 @@ def hardware(device: str) -> str:
     if device == "cuda" and torch.cuda.is_available():
         return f"{torch.cuda.get_device_name(0)}, torch {torch.__version__}, CUDA {torch.version.cuda}"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"CPU {platform.processor() or platform.machine()}, {os.cpu_count()} cores (load average {load:.1f} at "
-            f"start), torch {torch.__version__}")
+    return (
+        f"CPU {platform.processor() or platform.machine()}, {os.cpu_count()} cores (load average {load:.1f} at "
+        f"start), torch {torch.__version__}"
+    )
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| variant | real tokens/s | real-token share | trained share of real | peak memory (GiB) | s/step | real tokens/step |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| variant | real tokens/s | real-token share | trained share of real | peak memory (GiB) | s/step | real tokens/step |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         if "error" in r:
             lines.append(f"| {r['variant']} | failed: {r['error']} | | | | | |")
             continue
-        lines.append(f"| {r['variant']} | {r['real_tokens_per_second']} | {r['real_token_share']:.3f} | "
-                     f"{r['trained_token_share']:.3f} | {r['peak_memory_gib']} ({r['peak_memory_kind']}) | "
-                     f"{r['seconds_per_step']} | {r['real_tokens_per_step']} |")
+        lines.append(
+            f"| {r['variant']} | {r['real_tokens_per_second']} | {r['real_token_share']:.3f} | "
+            f"{r['trained_token_share']:.3f} | {r['peak_memory_gib']} ({r['peak_memory_kind']}) | "
+            f"{r['seconds_per_step']} | {r['real_tokens_per_step']} |"
+        )
     return "\n".join(lines)
 
 
@@ -292,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, argv: list[str] | None, scratch: Path) -> int:
-    from training.models import resolve_model
+    from agent_flan.core.models import resolve_model
 
     dataset = _dataset(args, scratch)
     tokenizer_path = resolve_model(args.model)
@@ -305,18 +388,23 @@ def _run(args: argparse.Namespace, argv: list[str] | None, scratch: Path) -> int
         process = context.Process(target=_child, args=(variant, args, model_path, dataset, tokenizer_path, queue))
         process.start()
         process.join()
-        results.append(queue.get() if not queue.empty() else {"variant": variant, "error": f"exit code {process.exitcode}"})
+        results.append(
+            queue.get() if not queue.empty() else {"variant": variant, "error": f"exit code {process.exitcode}"}
+        )
     arch = args.model_config or args.model
-    print(f"model: {arch} ({'QLoRA 4-bit NF4' if not args.no_4bit else 'LoRA, full-precision base'}, r=16, all-linear); "
-          f"max length {args.max_length}; TRL batch {args.batch_size} rows, ours {args.packed_batch_size} packed "
-          f"sequence(s) per step; {args.steps} timed steps after {args.warmup} warm-up")
+    print(
+        f"model: {arch} ({'QLoRA 4-bit NF4' if not args.no_4bit else 'LoRA, full-precision base'}, r=16, all-linear); "
+        f"max length {args.max_length}; TRL batch {args.batch_size} rows, ours {args.packed_batch_size} packed "
+        f"sequence(s) per step; {args.steps} timed steps after {args.warmup} warm-up"
+    )
     print(f"hardware: {hardware(args.device)}; wall {time.time() - started:.0f} s")
     print(f"command: python benchmarks/bench_train.py {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
     print()
     print(table(results))
     if args.json:
-        args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "results": results},
-                                        indent=2) + "\n")
+        args.json.write_text(
+            json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "results": results}, indent=2) + "\n"
+        )
     return 0 if all("error" not in r for r in results) else 1
 
 

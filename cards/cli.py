@@ -1,9 +1,9 @@
 """`agent-flan card` and `agent-flan push`, registered on the main CLI's subparsers.
 
-Wiring (agent_flan/cli.py, in `make_parser()`): `from cards.cli import add_commands as add_card_commands`
+Wiring (agent_flan/cli.py, in `make_parser()`): `from agent_flan.cards.cli import add_commands as add_card_commands`
 then `add_card_commands(commands)`. Handlers return exit codes and raise `BadInputError` for user
 errors (the main CLI prints it and exits 2). Heavy imports (datasets, huggingface_hub) happen inside
-the handlers so `--help` stays instant. `python -m cards.cli` runs the two commands on their own.
+the handlers so `--help` stays instant.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dataset_builder.errors import BadInputError
+from agent_flan.core.errors import BadInputError
 
 CARD_EPILOG = """examples:
   agent-flan card agent-flan                               # dataset folder: build_report.json + data files
@@ -44,18 +44,27 @@ the token, no network, a Hub that does not answer in time, and the Hub's 401 / 4
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register `card` and `push` on the main `agent-flan` subparsers."""
     card = subparsers.add_parser(
-        "card", help="(re)render the README.md card of a dataset, model or Space folder",
+        "card",
+        help="(re)render the README.md card of a dataset, model or Space folder",
         description="Render the Hub card (YAML metadata + prose) for a folder: a dataset folder from "
-                    "`agent-flan build` (reads build_report.json and the Parquet files), a training output "
-                    "folder from `agent-flan train` (metrics.json, training_config.yaml, eval results), or "
-                    "a Gradio Space folder (front matter for space/README.md).",
-        epilog=CARD_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "`agent-flan build` (reads build_report.json and the Parquet files), a training output "
+        "folder from `agent-flan train` (metrics.json, training_config.yaml, eval results), or "
+        "a Gradio Space folder (front matter for space/README.md).",
+        epilog=CARD_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     card.add_argument("folder", type=Path, help="the folder to render a card for")
     card.add_argument("--type", choices=("dataset", "model", "space"), help="what the folder holds (default: guessed)")
     card.add_argument("--repo", metavar="ORG/NAME", help="the Hub id it will be pushed to (used in the examples)")
-    card.add_argument("--out", metavar="FILE", help="where to write the card (default: FOLDER/README.md; '-' prints it)")
-    card.add_argument("--eval", type=Path, metavar="RESULTS.json",
-                      help="model: `agent-flan eval --out` results (default: results.json in the folder, if any)")
+    card.add_argument(
+        "--out", metavar="FILE", help="where to write the card (default: FOLDER/README.md; '-' prints it)"
+    )
+    card.add_argument(
+        "--eval",
+        type=Path,
+        metavar="RESULTS.json",
+        help="model: `agent-flan eval --out` results (default: results.json in the folder, if any)",
+    )
     card.add_argument("--dataset", metavar="ORG/NAME", help="model / space: the dataset repo it was trained on")
     card.add_argument("--model", metavar="ID", help="space: the base (or merged) model the app loads")
     card.add_argument("--adapter", metavar="ID", help="space: the LoRA adapter the app puts on the model")
@@ -64,29 +73,46 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     card.set_defaults(handler=run_card)
 
     push = subparsers.add_parser(
-        "push", help="validate a folder and publish it to the Hugging Face Hub",
+        "push",
+        help="validate a folder and publish it to the Hugging Face Hub",
         description="Check the folder (a dataset must pass `agent-flan validate`; a model needs weights and a card; "
-                    "a Space needs its app file and front matter), create the repo if missing and upload the "
-                    "folder in one commit with huggingface_hub. --dry-run lists every file and its size and makes "
-                    "no network call.",
-        epilog=PUSH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "a Space needs its app file and front matter), create the repo if missing and upload the "
+        "folder in one commit with huggingface_hub. --dry-run lists every file and its size and makes "
+        "no network call.",
+        epilog=PUSH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     push.add_argument("folder", type=Path, help="the folder to upload")
     push.add_argument("--repo", required=True, metavar="ORG/NAME", help="target repo id, owner included")
-    push.add_argument("--type", choices=("dataset", "model", "space"), help="repo type (default: guessed from the folder)")
-    push.add_argument("--private", action="store_true", help="create the repo private (an existing repo keeps its setting)")
+    push.add_argument(
+        "--type", choices=("dataset", "model", "space"), help="repo type (default: guessed from the folder)"
+    )
+    push.add_argument(
+        "--private", action="store_true", help="create the repo private (an existing repo keeps its setting)"
+    )
     push.add_argument("--revision", metavar="BRANCH", help="commit to this branch, created if missing (default: main)")
     push.add_argument("--dry-run", action="store_true", help="print what would be uploaded; no network call")
-    push.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
-                      help="also skip files matching this glob (repeatable), e.g. rejected.jsonl")
+    push.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="also skip files matching this glob (repeatable), e.g. rejected.jsonl",
+    )
     push.add_argument("--message", metavar="TEXT", help="commit message (default: one made from the folder's report)")
-    push.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                      help="seconds each Hub API call may take in all, and a file transfer may stay silent, before "
-                           "the push fails with exit 2 (default 60)")
+    push.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="seconds each Hub API call may take in all, and a file transfer may stay silent, before "
+        "the push fails with exit 2 (default 60)",
+    )
     push.set_defaults(handler=run_push)
 
 
 def _guess_card_type(folder: Path) -> str:
-    from cards.push import detect_type
+    from agent_flan.cards.push import detect_type
 
     return detect_type(folder)
 
@@ -94,7 +120,7 @@ def _guess_card_type(folder: Path) -> str:
 def _render_dataset(args: argparse.Namespace) -> str:
     import json
 
-    from cards.dataset_card import render_dataset_card
+    from agent_flan.cards.dataset_card import render_dataset_card
 
     report_path = args.folder / "build_report.json"
     if not report_path.is_file():
@@ -106,13 +132,15 @@ def _render_dataset(args: argparse.Namespace) -> str:
     try:
         return render_dataset_card(report, args.folder, repo_id=args.repo)
     except (KeyError, TypeError) as exc:
-        raise BadInputError(f"{report_path}: missing or malformed field {exc} (was it written by this kit's build?)") from exc
+        raise BadInputError(
+            f"{report_path}: missing or malformed field {exc} (was it written by this kit's build?)"
+        ) from exc
     except ValueError as exc:
         raise BadInputError(str(exc)) from exc
 
 
 def _render_model(args: argparse.Namespace) -> str:
-    from cards.model_card import render_model_card
+    from agent_flan.cards.model_card import render_model_card
 
     if args.eval is not None and not args.eval.is_file():
         raise BadInputError(f"--eval {args.eval}: no such file")
@@ -120,7 +148,7 @@ def _render_model(args: argparse.Namespace) -> str:
 
 
 def _render_space(args: argparse.Namespace) -> str:
-    from cards.space_card import render_space_card, split_front_matter
+    from agent_flan.cards.space_card import render_space_card, split_front_matter
 
     readme = args.folder / "README.md"
     body = None
@@ -136,10 +164,14 @@ def _render_space(args: argparse.Namespace) -> str:
     datasets = existing.get("datasets") or []
     try:
         return render_space_card(
-            args.model or (models[0] if models else None), args.adapter or (models[1] if len(models) > 1 else None),
-            args.dataset or (datasets[0] if datasets else None), title=args.title or existing.get("title") or "Agent-FLAN Chat",
-            license=existing.get("license") or "apache-2.0", hardware=args.hardware or existing.get("suggested_hardware"),
-            body=body)
+            args.model or (models[0] if models else None),
+            args.adapter or (models[1] if len(models) > 1 else None),
+            args.dataset or (datasets[0] if datasets else None),
+            title=args.title or existing.get("title") or "Agent-FLAN Chat",
+            license=existing.get("license") or "apache-2.0",
+            hardware=args.hardware or existing.get("suggested_hardware"),
+            body=body,
+        )
     except ValueError as exc:
         raise BadInputError(str(exc)) from exc
 
@@ -148,7 +180,7 @@ def run_card(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():
         raise BadInputError(f"{args.folder}: not a folder")
     if args.repo is not None:
-        from cards.push import check_repo_id
+        from agent_flan.cards.push import check_repo_id
 
         check_repo_id(args.repo)
     kind = args.type or _guess_card_type(args.folder)
@@ -163,28 +195,20 @@ def run_card(args: argparse.Namespace) -> int:
 
 
 def run_push(args: argparse.Namespace) -> int:
-    from cards.push import push
+    from agent_flan.cards.push import push
 
     try:
-        return push(args.folder, args.repo, args.type, private=args.private, revision=args.revision,
-                    dry_run=args.dry_run, excludes=args.exclude, message=args.message, timeout=args.timeout)
+        return push(
+            args.folder,
+            args.repo,
+            args.type,
+            private=args.private,
+            revision=args.revision,
+            dry_run=args.dry_run,
+            excludes=args.exclude,
+            message=args.message,
+            timeout=args.timeout,
+        )
     except RuntimeError as exc:  # an HTTP failure that is not the user's to fix (5xx, malformed answer)
         print(f"agent-flan push: error: {exc}", file=sys.stderr)
         return 1
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m cards.cli card|push ...`: the same commands, with the main CLI's exit-code mapping."""
-    parser = argparse.ArgumentParser(prog="agent-flan", description="Render cards and push folders to the Hub.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    add_commands(commands)
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        return int(args.handler(args) or 0)
-    except BadInputError as exc:
-        print(f"agent-flan {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -14,10 +14,17 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from cards.folder_stats import PERCENTILES, PROXY_PATTERN, SplitStats, folder_stats, percentiles
-from cards.rendering import md_cell, render
-from cards.upstream import (BIBTEX, EMBEDDED_TERMS, KNOWN_HUB_SOURCES, OFFICIAL_RELEASE, RELEASE_NEGATIVES,
-                            RELEASE_TOTAL_ROWS, SOURCE_TERMS)
+from agent_flan.cards.folder_stats import PERCENTILES, PROXY_PATTERN, SplitStats, folder_stats, percentiles
+from agent_flan.cards.rendering import md_cell, render
+from agent_flan.cards.upstream import (
+    BIBTEX,
+    EMBEDDED_TERMS,
+    KNOWN_HUB_SOURCES,
+    OFFICIAL_RELEASE,
+    RELEASE_NEGATIVES,
+    RELEASE_TOTAL_ROWS,
+    SOURCE_TERMS,
+)
 
 PRETTY_NAME = "Agent-FLAN (rebuilt)"
 TAGS = ["agent", "function-calling", "tool-use", "agent-flan", "hallucination", "sft", "conversational"]
@@ -49,7 +56,9 @@ def source_terms(report: dict[str, Any]) -> list[dict[str, str]]:
     """Each input's terms: embedded samples are the kit's own; real sources carry theirs."""
     rows = []
     for name, source in report["inputs"].items():
-        licence, text = EMBEDDED_TERMS if source["origin"] == "embedded" else SOURCE_TERMS.get(name, (None, "unknown terms"))
+        licence, text = (
+            EMBEDDED_TERMS if source["origin"] == "embedded" else SOURCE_TERMS.get(name, (None, "unknown terms"))
+        )
         rows.append({"source": name, "origin": source["origin"], "licence": licence or "unclear", "terms": text})
     return rows
 
@@ -60,10 +69,16 @@ def licence_metadata(report: dict[str, Any]) -> dict[str, Any]:
     unclear = [t["source"] for t in terms if t["licence"] != "apache-2.0"]
     if not unclear:
         return {"license": "apache-2.0"}
-    details = (f"Mixed sources; terms unclear for: {', '.join(unclear)}. "
-               + ("AgentInstruct declares no licence (a downstream card lists CC-BY-NC-4.0): treat as possibly "
-                  "non-commercial. " if any(u in ("agentinstruct", "release") for u in unclear) else "")
-               + "ToolBench and glaive-function-calling-v2 are Apache-2.0. See the Licence section of README.md.")
+    details = (
+        f"Mixed sources; terms unclear for: {', '.join(unclear)}. "
+        + (
+            "AgentInstruct declares no licence (a downstream card lists CC-BY-NC-4.0): treat as possibly "
+            "non-commercial. "
+            if any(u in ("agentinstruct", "release") for u in unclear)
+            else ""
+        )
+        + "ToolBench and glaive-function-calling-v2 are Apache-2.0. See the Licence section of README.md."
+    )
     return {"license": "other", "license_name": LICENSE_NAME, "license_link": "README.md", "license_details": details}
 
 
@@ -84,10 +99,15 @@ def card_data(report: dict[str, Any], stats: dict[str, dict[str, SplitStats]] | 
     from datasets.splits import SplitDict, SplitInfo
     from huggingface_hub import DatasetCardData
 
-    from dataset_builder.schema import features_for
+    from agent_flan.core.schema import features_for
 
-    sources = sorted({KNOWN_HUB_SOURCES[name] for name, source in report["inputs"].items()
-                      if source["origin"] == "hub" and name in KNOWN_HUB_SOURCES})
+    sources = sorted(
+        {
+            KNOWN_HUB_SOURCES[name]
+            for name, source in report["inputs"].items()
+            if source["origin"] == "hub" and name in KNOWN_HUB_SOURCES
+        }
+    )
     data = DatasetCardData(
         **licence_metadata(report),
         language=["en"],
@@ -105,12 +125,18 @@ def card_data(report: dict[str, Any], stats: dict[str, dict[str, SplitStats]] | 
         for split, split_report in info["splits"].items():
             measured = stats[name][split] if stats else None
             num_bytes = measured.arrow_bytes if measured else 0
-            splits.add(SplitInfo(name=split, num_bytes=num_bytes, num_examples=split_report["rows"],
-                                 dataset_name="agent-flan"))
+            splits.add(
+                SplitInfo(name=split, num_bytes=num_bytes, num_examples=split_report["rows"], dataset_name="agent-flan")
+            )
             download += measured.file_bytes if measured else 0
             size += num_bytes
-        infos[name] = DatasetInfo(features=features_for(name), splits=splits, config_name=name,
-                                  download_size=download or None, dataset_size=size or None)
+        infos[name] = DatasetInfo(
+            features=features_for(name),
+            splits=splits,
+            config_name=name,
+            download_size=download or None,
+            dataset_size=size or None,
+        )
     infos.to_dataset_card_data(data)
     return data
 
@@ -121,8 +147,10 @@ def check_counts(report: dict[str, Any], stats: dict[str, dict[str, SplitStats]]
         for split, split_report in info["splits"].items():
             found = stats[name][split].rows
             if found != split_report["rows"]:
-                raise ValueError(f"build_report.json says {split_report['rows']} rows for {name}/{split}, "
-                                 f"but data/{name}/{split}-*.parquet hold {found}")
+                raise ValueError(
+                    f"build_report.json says {split_report['rows']} rows for {name}/{split}, "
+                    f"but data/{name}/{split}-*.parquet hold {found}"
+                )
 
 
 def _fingerprint(files: list[dict[str, Any]]) -> str:
@@ -138,13 +166,18 @@ def _lengths(stats: SplitStats | None) -> dict[str, Any] | None:
         return None
     all_p = percentiles(stats.lengths)
     trained_p = percentiles(stats.trained_lengths)
-    return {"all": [all_p[p] for p in PERCENTILES], "trained": [trained_p[p] for p in PERCENTILES],
-            "max": max(stats.lengths), "total": sum(stats.lengths)}
+    return {
+        "all": [all_p[p] for p in PERCENTILES],
+        "trained": [trained_p[p] for p in PERCENTILES],
+        "max": max(stats.lengths),
+        "total": sum(stats.lengths),
+    }
 
 
-def _config_context(name: str, info: dict[str, Any], report: dict[str, Any],
-                    stats: dict[str, dict[str, SplitStats]] | None) -> dict[str, Any]:
-    from dataset_builder.schema import CONFIGS
+def _config_context(
+    name: str, info: dict[str, Any], report: dict[str, Any], stats: dict[str, dict[str, SplitStats]] | None
+) -> dict[str, Any]:
+    from agent_flan.core.schema import CONFIGS
 
     splits = []
     totals: dict[str, Any] = {"rows": 0, "assistant_turns": 0, "trained_turns": 0, "rows_with_tools": 0}
@@ -153,8 +186,14 @@ def _config_context(name: str, info: dict[str, Any], report: dict[str, Any],
     tokens: dict[str, Any] = {"total": 0, "counter": None, "trained_by_capability": {}}
     characters: dict[str, list[int]] = {}
     for split, s in info["splits"].items():
-        splits.append({"name": split, "rows": s["rows"], "files": len(s.get("files", [])),
-                       "lengths": _lengths(stats[name][split] if stats else None)})
+        splits.append(
+            {
+                "name": split,
+                "rows": s["rows"],
+                "files": len(s.get("files", [])),
+                "lengths": _lengths(stats[name][split] if stats else None),
+            }
+        )
         for key in totals:
             totals[key] += s.get(key, 0)
         for cap, n in s.get("assistant_turns_by_capability", {}).items():
@@ -175,9 +214,9 @@ def _config_context(name: str, info: dict[str, Any], report: dict[str, Any],
     ordered_caps = [(cap, *caps[cap]) for cap in CAPABILITY_ORDER if cap in caps]
     ordered_caps += [(cap, *counts) for cap, counts in sorted(caps.items()) if cap not in CAPABILITY_ORDER]
     trained_tokens = tokens["trained_by_capability"]
-    tokens["trained_by_capability"] = ([(cap, trained_tokens[cap]) for cap in CAPABILITY_ORDER if cap in trained_tokens]
-                                       + [(cap, n) for cap, n in sorted(trained_tokens.items())
-                                          if cap not in CAPABILITY_ORDER])
+    tokens["trained_by_capability"] = [
+        (cap, trained_tokens[cap]) for cap in CAPABILITY_ORDER if cap in trained_tokens
+    ] + [(cap, n) for cap, n in sorted(trained_tokens.items()) if cap not in CAPABILITY_ORDER]
     official = OFFICIAL_RELEASE.get(name)
     return {
         "name": name,
@@ -194,7 +233,7 @@ def _config_context(name: str, info: dict[str, Any], report: dict[str, Any],
 
 
 def _agent_h_cells(stats: dict[str, dict[str, SplitStats]] | None) -> list[dict[str, Any]] | None:
-    from dataset_builder.schema import PROMPT_STYLES, SITUATIONS
+    from agent_flan.core.schema import PROMPT_STYLES, SITUATIONS
 
     if not stats or "agent_h" not in stats:
         return None
@@ -204,14 +243,19 @@ def _agent_h_cells(stats: dict[str, dict[str, SplitStats]] | None) -> list[dict[
             cells[key] = cells.get(key, 0) + n
     rows = []
     for situation in SITUATIONS:
-        counts = {style: sum(n for (s, p, _), n in cells.items() if s == situation and p == style) for style in PROMPT_STYLES}
+        counts = {
+            style: sum(n for (s, p, _), n in cells.items() if s == situation and p == style) for style in PROMPT_STYLES
+        }
         should = sorted({c for (s, _, c) in cells if s == situation})
-        rows.append({"situation": situation, **counts, "should_call": " / ".join("yes" if c else "no" for c in should) or "—"})
+        rows.append(
+            {"situation": situation, **counts, "should_call": " / ".join("yes" if c else "no" for c in should) or "—"}
+        )
     return rows
 
 
-def context(report: dict[str, Any], stats: dict[str, dict[str, SplitStats]] | None,
-            repo_id: str | None = None) -> dict[str, Any]:
+def context(
+    report: dict[str, Any], stats: dict[str, dict[str, SplitStats]] | None, repo_id: str | None = None
+) -> dict[str, Any]:
     """Everything the template prints, computed here so the template only lays it out."""
     configs = [_config_context(name, info, report, stats) for name, info in report["configs"].items()]
     by_name = {c["name"]: c for c in configs}
@@ -221,11 +265,18 @@ def context(report: dict[str, Any], stats: dict[str, dict[str, SplitStats]] | No
     inputs = []
     for name, source in report["inputs"].items():
         files = source["files"]
-        inputs.append({
-            "name": name, "origin": source["origin"], "spec": source["spec"], "count": len(files),
-            "bytes": sum(f["bytes"] for f in files), "fingerprint": _fingerprint(files),
-            "files": files[:MAX_FILES_LISTED], "more": max(0, len(files) - MAX_FILES_LISTED),
-        })
+        inputs.append(
+            {
+                "name": name,
+                "origin": source["origin"],
+                "spec": source["spec"],
+                "count": len(files),
+                "bytes": sum(f["bytes"] for f in files),
+                "fingerprint": _fingerprint(files),
+                "files": files[:MAX_FILES_LISTED],
+                "more": max(0, len(files) - MAX_FILES_LISTED),
+            }
+        )
     origins = {source["origin"] for source in report["inputs"].values()}
     return {
         "report": report,
@@ -244,7 +295,8 @@ def context(report: dict[str, Any], stats: dict[str, dict[str, SplitStats]] | No
             "rows": negative_cfg["rows"] if negative_cfg else 0,
             "with_tools": negative_cfg["rows_with_tools"] if negative_cfg else 0,
             "by_kind": (report.get("negatives") or {}).get("by_kind", {}),
-            "release": RELEASE_NEGATIVES, "release_total": RELEASE_TOTAL_ROWS,
+            "release": RELEASE_NEGATIVES,
+            "release_total": RELEASE_TOTAL_ROWS,
         },
         "general_rows": report.get("general_rows_in_default", 0),
         "agent_h": report.get("agent_h") or {},

@@ -86,7 +86,7 @@ def _batch_stats(batch, stats: SplitStats) -> None:
         for index in np.flatnonzero(trained_mask):
             for span in spans[index] or []:
                 if not span["loss"]:
-                    trained_pieces[index] -= len(_PROXY.findall(texts[index][span["start"]:span["end"]]))
+                    trained_pieces[index] -= len(_PROXY.findall(texts[index][span["start"] : span["end"]]))
     totals = _row_sums(pieces, parents, batch.num_rows)
     trained = _row_sums(trained_pieces, parents, batch.num_rows)
     stats.lengths.extend(int(a) + int(b) for a, b in zip(totals, tool_pieces, strict=True))
@@ -113,5 +113,6 @@ def split_stats(folder: Path, config: str, split: str) -> SplitStats:
 
 def folder_stats(folder: Path, configs: dict[str, Any]) -> dict[str, dict[str, SplitStats]]:
     """`split_stats` for every config/split the report names."""
-    return {name: {split: split_stats(folder, name, split) for split in info["splits"]}
-            for name, info in configs.items()}
+    return {
+        name: {split: split_stats(folder, name, split) for split in info["splits"]} for name, info in configs.items()
+    }

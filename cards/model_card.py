@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cards.rendering import NOT_MEASURED, or_missing, render
-from cards.upstream import BIBTEX, PAPER_AGENT_H, base_model_licence
+from agent_flan.cards.rendering import NOT_MEASURED, or_missing, render
+from agent_flan.cards.upstream import BIBTEX, PAPER_AGENT_H, base_model_licence
 
 METRICS_FILE = "metrics.json"
 CONFIG_FILES = ("training_config.yaml", "resolved_config.yaml")
@@ -44,7 +44,10 @@ SUMMARY_KEYS = ("hscore", "h_react", "h_general", "relevance", "balanced")  # th
 SUMMARY_NAMES = {
     "hscore": ("HScore", "½((100 − H_ReAct) + (100 − H_General)); higher is better"),
     "h_react": ("H_ReAct", "ReAct-prompt items that must not call a tool, whose reply calls one; lower is better"),
-    "h_general": ("H_General", "general-prompt items that must not call a tool, whose reply calls one; lower is better"),
+    "h_general": (
+        "H_General",
+        "general-prompt items that must not call a tool, whose reply calls one; lower is better",
+    ),
     "relevance": ("Relevance", "items that must call a tool, whose reply calls one"),
     "balanced": ("Balanced", "harmonic mean of HScore and relevance: low unless both are high"),
     "hscore_keyword": ("HScore (keywords)", "HScore from the paper's keyword test, closest to the paper's Agent-H"),
@@ -54,10 +57,28 @@ SUMMARY_NAMES = {
     "relevance_args_valid": ("Relevance (valid arguments)", "... and whose arguments parse to an object"),
     "accuracy": ("Accuracy", "all items: calls exactly when it should"),
 }
-RECIPE_KEYS = ("model_name_or_path", "dataset_name", "dataset_configs", "chat_template_path", "load_in_4bit",
-               "bnb_4bit_quant_type", "lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "learning_rate",
-               "lr_scheduler_type", "warmup_steps", "num_train_epochs", "max_steps", "per_device_train_batch_size",
-               "gradient_accumulation_steps", "max_length", "packing", "seed")
+RECIPE_KEYS = (
+    "model_name_or_path",
+    "dataset_name",
+    "dataset_configs",
+    "chat_template_path",
+    "load_in_4bit",
+    "bnb_4bit_quant_type",
+    "lora_r",
+    "lora_alpha",
+    "lora_dropout",
+    "lora_target_modules",
+    "learning_rate",
+    "lr_scheduler_type",
+    "warmup_steps",
+    "num_train_epochs",
+    "max_steps",
+    "per_device_train_batch_size",
+    "gradient_accumulation_steps",
+    "max_length",
+    "packing",
+    "seed",
+)
 CAPABILITY_ORDER = ("reasoning", "retrieval", "understanding", "instruction", "answer", "none", "negative")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -143,8 +164,12 @@ def _hub_id(value: Any) -> str | None:
 
 
 def base_model(run: TrainingRun) -> str | None:
-    for value in (run.get("model", "hub_id"), run.get("model", "name_or_path"),
-                  (run.config or {}).get("model_name_or_path"), (run.adapter or {}).get("base_model_name_or_path")):
+    for value in (
+        run.get("model", "hub_id"),
+        run.get("model", "name_or_path"),
+        (run.config or {}).get("model_name_or_path"),
+        (run.adapter or {}).get("base_model_name_or_path"),
+    ):
         if _hub_id(value):
             return value
     return None
@@ -173,8 +198,10 @@ def licence(run: TrainingRun) -> tuple[str | None, str]:
     found = base_model_licence(base) or _local_base_licence(run)
     if found:
         return found, f"`{found}`, inherited from the base model{f' `{base}`' if base else ''}"
-    return None, ("The base model's licence applies; it could not be determined offline, so the metadata says "
-                  "`license: other` until you replace it with the base model's")
+    return None, (
+        "The base model's licence applies; it could not be determined offline, so the metadata says "
+        "`license: other` until you replace it with the base model's"
+    )
 
 
 def _duration(seconds: Any) -> str:
@@ -235,8 +262,13 @@ def _eval_rows(run: TrainingRun) -> list[dict[str, str]]:
     rows = []
     for key in keys:
         interval = intervals.get(key)
-        ci = (f"{interval[0]:.1f} – {interval[1]:.1f}" if isinstance(interval, (list, tuple)) and len(interval) == 2
-              and all(isinstance(v, (int, float)) for v in interval) else "—")
+        ci = (
+            f"{interval[0]:.1f} – {interval[1]:.1f}"
+            if isinstance(interval, (list, tuple))
+            and len(interval) == 2
+            and all(isinstance(v, (int, float)) for v in interval)
+            else "—"
+        )
         name, meaning = SUMMARY_NAMES[key]
         rows.append({"key": key, "name": name, "meaning": meaning, "value": or_missing(summary.get(key), 1), "ci": ci})
     return rows
@@ -273,11 +305,19 @@ def card_data(run: TrainingRun, repo_id: str | None, dataset_id: str | None):
     for key in SUMMARY_KEYS:
         value = summary.get(key) if isinstance(summary, dict) else None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            eval_results.append(EvalResult(
-                task_type="text-generation", task_name="Agent hallucination (Agent-H, rebuilt)",
-                dataset_type=hub_dataset or "agent-flan", dataset_name="Agent-H (rebuilt)", dataset_config="agent_h",
-                dataset_split="test", metric_type=key, metric_name=SUMMARY_NAMES[key][0],
-                metric_value=round(float(value), 2)))
+            eval_results.append(
+                EvalResult(
+                    task_type="text-generation",
+                    task_name="Agent hallucination (Agent-H, rebuilt)",
+                    dataset_type=hub_dataset or "agent-flan",
+                    dataset_name="Agent-H (rebuilt)",
+                    dataset_config="agent_h",
+                    dataset_split="test",
+                    metric_type=key,
+                    metric_name=SUMMARY_NAMES[key][0],
+                    metric_value=round(float(value), 2),
+                )
+            )
     extra: dict[str, Any] = {}
     if licence_id is None:
         extra.update(license_name="base-model-licence", license_link="README.md")
@@ -310,8 +350,11 @@ def context(run: TrainingRun, repo_id: str | None = None, dataset_id: str | None
     return {
         "repo": repo_id or "ORG/agent-flan-lora",
         "repo_given": repo_id is not None,
-        "base": base or run.get("model", "name_or_path") or (run.config or {}).get("model_name_or_path")
-        or adapter.get("base_model_name_or_path") or NOT_MEASURED,
+        "base": base
+        or run.get("model", "name_or_path")
+        or (run.config or {}).get("model_name_or_path")
+        or adapter.get("base_model_name_or_path")
+        or NOT_MEASURED,
         "base_is_hub": base is not None,
         "is_adapter": run.adapter is not None,
         "quantization": run.get("model", "quantization") or ("not quantized" if run.metrics else NOT_MEASURED),
@@ -371,7 +414,7 @@ def _short_recipe(path: str | None) -> str | None:
     if not path:
         return None
     marker = "training/recipes/"
-    return path[path.index(marker):] if marker in path else path
+    return path[path.index(marker) :] if marker in path else path
 
 
 def _visible(text: Any) -> str | None:
@@ -391,8 +434,9 @@ def _targets(value: Any) -> str | None:
     return str(value)
 
 
-def render_model_card(folder: Path, results: Path | None = None, repo_id: str | None = None,
-                      dataset_id: str | None = None) -> str:
+def render_model_card(
+    folder: Path, results: Path | None = None, repo_id: str | None = None, dataset_id: str | None = None
+) -> str:
     """README.md for a training output folder (adapter or full model), whatever subset of files it holds."""
     from huggingface_hub import ModelCard
 

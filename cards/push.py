@@ -15,7 +15,7 @@ Design choices, and why:
   Hub that does not answer. huggingface_hub's client has no timeout at all, so a Hub that accepts the
   connection and never answers used to hang the push until it was killed; now every request fails
   after `--timeout` seconds of silence and every Hub API call (create repo, branch, preupload, commit)
-  must be complete within `--timeout` seconds (`dataset_builder.sources.resolve.bound_hub_requests`).
+  must be complete within `--timeout` seconds (`agent_flan.core.hub.bound_hub_requests`).
 - The active token never leaves in a file: every file the upload would send (dry run included) is
   scanned, in 1 MiB chunks, text and binary alike, for the token `push` would use; one hit refuses the
   push with exit 2, naming the file (e.g. a `training_args.bin` pickled by an older `--hub_token` run).
@@ -26,12 +26,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
-from dataset_builder.errors import BadInputError
+from agent_flan.core.errors import BadInputError
 
 REPO_TYPES = ("dataset", "model", "space")
 DEFAULT_TIMEOUT_S = 60.0  # per Hub API call, and per silent read/write of a file transfer (`--timeout`)
@@ -76,11 +76,14 @@ def human_size(n: int) -> str:
 def check_repo_id(repo_id: str) -> str:
     """ORG/NAME only: bare names no longer resolve on the Hub (and would land in whoever's namespace)."""
     if "/" not in repo_id:
-        raise BadInputError(f"--repo {repo_id!r}: give the owner too, as ORG/NAME (for example "
-                            f"your-username/{repo_id}); a bare name is refused")
+        raise BadInputError(
+            f"--repo {repo_id!r}: give the owner too, as ORG/NAME (for example "
+            f"your-username/{repo_id}); a bare name is refused"
+        )
     if not _REPO_ID.match(repo_id) or "--" in repo_id or ".." in repo_id or repo_id.endswith((".git", ".")):
-        raise BadInputError(f"--repo {repo_id!r}: not a valid repo id (ORG/NAME with letters, digits, '-', '_', '.'; "
-                            "no '--' or '..')")
+        raise BadInputError(
+            f"--repo {repo_id!r}: not a valid repo id (ORG/NAME with letters, digits, '-', '_', '.'; no '--' or '..')"
+        )
     return repo_id
 
 
@@ -111,35 +114,44 @@ def _front_matter(readme: Path, kind: str) -> dict[str, Any]:
         raise BadInputError(f"{readme}: the card's YAML front matter does not parse ({exc})") from exc
     data = card.data.to_dict()
     if not data:
-        raise BadInputError(f"{readme}: no YAML front matter; render it with `agent-flan card {readme.parent} --type {kind}`")
+        raise BadInputError(
+            f"{readme}: no YAML front matter; render it with `agent-flan card {readme.parent} --type {kind}`"
+        )
     return data
 
 
 def validate_for_push(folder: Path, repo_type: str) -> dict[str, Any]:
     """Refuse a folder the Hub would accept but users could not use; returns the card's metadata."""
     if repo_type == "dataset":
-        from dataset_builder.validate import validate_folder
+        from agent_flan.dataset_builder.validate import validate_folder
 
         problems = validate_folder(folder)
         if problems:
-            raise BadInputError(f"{folder}: not a valid dataset folder ({len(problems)} problem(s); first: {problems[0]}); "
-                                f"run `agent-flan validate {folder}` for the full list")
+            raise BadInputError(
+                f"{folder}: not a valid dataset folder ({len(problems)} problem(s); first: {problems[0]}); "
+                f"run `agent-flan validate {folder}` for the full list"
+            )
         return _front_matter(folder / "README.md", "dataset")
     if repo_type == "model":
         adapter = (folder / "adapter_config.json").is_file() and any(
-            (folder / name).is_file() for name in ("adapter_model.safetensors", "adapter_model.bin"))
+            (folder / name).is_file() for name in ("adapter_model.safetensors", "adapter_model.bin")
+        )
         full = (folder / "config.json").is_file() and (any(folder.glob("*.safetensors")) or any(folder.glob("*.bin")))
         if not (adapter or full):
-            raise BadInputError(f"{folder}: no model weights (expected adapter_config.json + adapter_model.safetensors "
-                                "from `agent-flan train`, or config.json + *.safetensors)")
+            raise BadInputError(
+                f"{folder}: no model weights (expected adapter_config.json + adapter_model.safetensors "
+                "from `agent-flan train`, or config.json + *.safetensors)"
+            )
         return _front_matter(folder / "README.md", "model")
     data = _front_matter(folder / "README.md", "space")
     app_file = data.get("app_file") or "app.py"
     if not (folder / app_file).is_file():
         raise BadInputError(f"{folder}: app_file {app_file!r} named in README.md does not exist")
     if data.get("sdk") != "gradio" or not data.get("sdk_version"):
-        raise BadInputError(f"{folder / 'README.md'}: a Gradio Space needs `sdk: gradio` and `sdk_version` in its front "
-                            "matter; render it with cards.space_card.render_space_card")
+        raise BadInputError(
+            f"{folder / 'README.md'}: a Gradio Space needs `sdk: gradio` and `sdk_version` in its front "
+            "matter; render it with cards.space_card.render_space_card"
+        )
     return data
 
 
@@ -187,19 +199,25 @@ def commit_message(folder: Path, repo_type: str) -> str:
             rows = {name: sum(s["rows"] for s in info["splits"].values()) for name, info in report["configs"].items()}
             total = rows.get("default", 0) + rows.get("agent_h", 0) or sum(rows.values())
             kit = report.get("versions", {}).get("agent-flan-kit", "?")
-            return (f"Agent-FLAN dataset: {len(rows)} configs, {total:,} rows "
-                    f"(seed {report.get('seed')}, agent-flan-kit {kit})")
+            return (
+                f"Agent-FLAN dataset: {len(rows)} configs, {total:,} rows "
+                f"(seed {report.get('seed')}, agent-flan-kit {kit})"
+            )
         if repo_type == "model":
             metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
             base = (metrics.get("model") or {}).get("hub_id") or (metrics.get("model") or {}).get("name_or_path")
             train = metrics.get("train") or {}
             loss = train.get("final_loss")
-            return (f"Agent-FLAN adapter for {base}: {train.get('global_step')} steps"
-                    + (f", final loss {loss:.4f}" if isinstance(loss, (int, float)) else ""))
+            return f"Agent-FLAN adapter for {base}: {train.get('global_step')} steps" + (
+                f", final loss {loss:.4f}" if isinstance(loss, (int, float)) else ""
+            )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
-    return {"dataset": "Agent-FLAN dataset", "model": "Agent-FLAN model from agent-flan train",
-            "space": "Agent-FLAN Space"}[repo_type]
+    return {
+        "dataset": "Agent-FLAN dataset",
+        "model": "Agent-FLAN model from agent-flan train",
+        "space": "Agent-FLAN Space",
+    }[repo_type]
 
 
 def _scrub(text: str, token: str | None) -> str:
@@ -239,15 +257,23 @@ def refuse_files_with_token(plan: UploadPlan, token: str | None, token_source: s
         raise BadInputError(
             f"{plan.folder / hits[0]}: contains the Hugging Face token from {token_source}; refusing to push "
             f"({len(hits)} file(s): {shown}). Remove the token from the file(s) or skip them with --exclude, "
-            "and revoke the token (https://huggingface.co/settings/tokens) if they were ever shared")
+            "and revoke the token (https://huggingface.co/settings/tokens) if they were ever shared"
+        )
 
 
-def explain_failure(exc: BaseException, plan: UploadPlan, revision: str | None, token_source: str,
-                    endpoint: str, token: str | None, timeout: float | None = None) -> str | None:
+def explain_failure(
+    exc: BaseException,
+    plan: UploadPlan,
+    revision: str | None,
+    token_source: str,
+    endpoint: str,
+    token: str | None,
+    timeout: float | None = None,
+) -> str | None:
     """One line for the failures a user can fix (offline, 401, 403, 404, no answer); None for anything else."""
     from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
-    from dataset_builder.sources.resolve import timed_out
+    from agent_flan.core.hub import timed_out
 
     where = f"{plan.repo_type} repo {plan.repo_id}" + (f" (branch {revision})" if revision else "")
     if isinstance(exc, HfHubHTTPError):
@@ -255,15 +281,21 @@ def explain_failure(exc: BaseException, plan: UploadPlan, revision: str | None, 
         server = _scrub(getattr(exc, "server_message", "") or "", token)
         said = f" The Hub said: {server}" if server else ""
         if status == 401:
-            return (f"401 Unauthorized: the Hub rejected the token from {token_source} (invalid or expired). Create a "
-                    f"write token at https://huggingface.co/settings/tokens and set HF_TOKEN or run `hf auth login`.{said}")
+            return (
+                f"401 Unauthorized: the Hub rejected the token from {token_source} (invalid or expired). Create a "
+                f"write token at https://huggingface.co/settings/tokens and set HF_TOKEN or run `hf auth login`.{said}"
+            )
         if status == 403:
             owner = plan.repo_id.split("/")[0]
-            return (f"403 Forbidden: the token from {token_source} may not write to {where}; it needs write access "
-                    f"to the '{owner}' namespace (a write token, or a fine-grained one with write permission there).{said}")
+            return (
+                f"403 Forbidden: the token from {token_source} may not write to {where}; it needs write access "
+                f"to the '{owner}' namespace (a write token, or a fine-grained one with write permission there).{said}"
+            )
         if status == 404:
-            return (f"404 Not Found: {where} does not exist or is not visible to the token from {token_source}; "
-                    f"check the owner name and --type.{said}")
+            return (
+                f"404 Not Found: {where} does not exist or is not visible to the token from {token_source}; "
+                f"check the owner name and --type.{said}"
+            )
         return None
     if isinstance(exc, OfflineModeIsEnabled):
         return "offline: HF_HUB_OFFLINE=1 is set, so nothing can be pushed; unset it (or use --dry-run)"
@@ -276,8 +308,10 @@ def explain_failure(exc: BaseException, plan: UploadPlan, revision: str | None, 
         pass
     if timed_out(exc) and not _is_connect_error(exc):
         bound = f"within {timeout:g} s" if timeout else "in time"
-        return (f"no answer: the Hub at {endpoint} did not answer {bound} ({type(exc).__name__}) while pushing to "
-                f"{where}; check the network, a proxy or HF_ENDPOINT, or allow longer with --timeout")
+        return (
+            f"no answer: the Hub at {endpoint} did not answer {bound} ({type(exc).__name__}) while pushing to "
+            f"{where}; check the network, a proxy or HF_ENDPOINT, or allow longer with --timeout"
+        )
     if transport or isinstance(exc, (ConnectionError, TimeoutError)):
         reason = _scrub(str(exc) or type(exc).__name__, token)
         return f"offline: cannot reach {endpoint} ({type(exc).__name__}: {reason}); check the network, a proxy, or HF_ENDPOINT"
@@ -294,15 +328,20 @@ def _is_connect_error(exc: BaseException) -> bool:
         return False
 
 
-def describe_plan(plan: UploadPlan, private: bool, revision: str | None, token_source: str, message: str,
-                  out: Callable[[str], None]) -> None:
+def describe_plan(
+    plan: UploadPlan, private: bool, revision: str | None, token_source: str, message: str, out: Callable[[str], None]
+) -> None:
     visibility = "private" if private else "public unless the owner's default is private"
     out("dry run: no network call; this is what `agent-flan push` would do")
-    out(f"repo:    https://huggingface.co/{PAGES[plan.repo_type]}{plan.repo_id} ({plan.repo_type}; created if missing, "
-        f"{visibility}; an existing repo keeps its visibility)")
+    out(
+        f"repo:    https://huggingface.co/{PAGES[plan.repo_type]}{plan.repo_id} ({plan.repo_type}; created if missing, "
+        f"{visibility}; an existing repo keeps its visibility)"
+    )
     out(f"branch:  {revision or 'main'}" + (" (created if missing)" if revision and revision != "main" else ""))
     out(f"commit:  {message}")
-    out(f"token:   {'found in ' + token_source + ' (not shown)' if token_source != 'nowhere' else 'none found: set HF_TOKEN or run `hf auth login` before pushing'}")
+    out(
+        f"token:   {'found in ' + token_source + ' (not shown)' if token_source != 'nowhere' else 'none found: set HF_TOKEN or run `hf auth login` before pushing'}"
+    )
     out(f"files ({len(plan.files)}, {human_size(plan.total_bytes)}):")
     width = max(len(f"{size:,}") for _, size in plan.files)
     for rel, size in plan.files:
@@ -313,9 +352,18 @@ def describe_plan(plan: UploadPlan, private: bool, revision: str | None, token_s
             out(f"  {rel}")
 
 
-def push(folder: Path, repo_id: str, repo_type: str | None = None, private: bool = False, revision: str | None = None,
-         dry_run: bool = False, excludes: list[str] | None = None, message: str | None = None,
-         out: Callable[[str], None] = print, timeout: float = DEFAULT_TIMEOUT_S) -> int:
+def push(
+    folder: Path,
+    repo_id: str,
+    repo_type: str | None = None,
+    private: bool = False,
+    revision: str | None = None,
+    dry_run: bool = False,
+    excludes: list[str] | None = None,
+    message: str | None = None,
+    out: Callable[[str], None] = print,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> int:
     """Validate, then create the repo (exist_ok) and upload the folder in one commit. Returns an exit code.
 
     `timeout`: seconds each Hub API call may take in all, and each file transfer may stay silent."""
@@ -345,26 +393,40 @@ def push(folder: Path, repo_id: str, repo_type: str | None = None, private: bool
 
     if constants.HF_HUB_OFFLINE:
         raise BadInputError("offline: HF_HUB_OFFLINE=1 is set, so nothing can be pushed; unset it (or use --dry-run)")
-    from dataset_builder.sources.resolve import bound_hub_requests
+    from agent_flan.core.hub import bound_hub_requests
 
     bound_hub_requests(timeout)
     api = HfApi(token=token)
-    description = (f"{len(plan.files)} files, {human_size(plan.total_bytes)}, pushed with `agent-flan push`.")
+    description = f"{len(plan.files)} files, {human_size(plan.total_bytes)}, pushed with `agent-flan push`."
     try:
-        url = api.create_repo(repo_id, repo_type=repo_type, private=True if private else None, exist_ok=True,
-                              space_sdk=metadata.get("sdk", "gradio") if repo_type == "space" else None)
+        url = api.create_repo(
+            repo_id,
+            repo_type=repo_type,
+            private=True if private else None,
+            exist_ok=True,
+            space_sdk=metadata.get("sdk", "gradio") if repo_type == "space" else None,
+        )
         if revision and revision != "main":
             api.create_branch(repo_id, repo_type=repo_type, branch=revision, exist_ok=True)
-        info = api.upload_folder(repo_id=repo_id, repo_type=repo_type, folder_path=str(plan.folder),
-                                 revision=revision, commit_message=message, commit_description=description,
-                                 ignore_patterns=list(plan.ignore_patterns))
+        info = api.upload_folder(
+            repo_id=repo_id,
+            repo_type=repo_type,
+            folder_path=str(plan.folder),
+            revision=revision,
+            commit_message=message,
+            commit_description=description,
+            ignore_patterns=list(plan.ignore_patterns),
+        )
     except Exception as exc:  # noqa: BLE001 - mapped to a user-facing line below, or re-raised
         line = explain_failure(exc, plan, revision, source, api.endpoint, token, timeout)
         if line is None:
-            raise RuntimeError(_scrub(f"push to {repo_type} repo {repo_id} failed: {type(exc).__name__}: {exc}",
-                                      token)) from None
+            raise RuntimeError(
+                _scrub(f"push to {repo_type} repo {repo_id} failed: {type(exc).__name__}: {exc}", token)
+            ) from None
         raise BadInputError(line) from None
     oid = getattr(info, "oid", None) or ""
-    out(f"pushed {len(plan.files)} files ({human_size(plan.total_bytes)}) to {url}"
-        + (f" (commit {oid[:10]})" if oid else ""))
+    out(
+        f"pushed {len(plan.files)} files ({human_size(plan.total_bytes)}) to {url}"
+        + (f" (commit {oid[:10]})" if oid else "")
+    )
     return 0

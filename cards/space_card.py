@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cards.rendering import render
+from agent_flan.cards.rendering import render
 
 PYTHON_VERSION = "3.12"
 APP_FILE = "app.py"
@@ -36,24 +36,46 @@ def _hub_ids(*values: str | None) -> list[str] | None:
     return list(dict.fromkeys(ids)) or None
 
 
-def space_card_data(model_id: str | None = None, adapter_id: str | None = None, dataset_id: str | None = None, *,
-                    title: str = TITLE, license: str = "apache-2.0", sdk_version: str | None = None,
-                    hardware: str | None = None, short_description: str = SHORT_DESCRIPTION):
+def space_card_data(
+    model_id: str | None = None,
+    adapter_id: str | None = None,
+    dataset_id: str | None = None,
+    *,
+    title: str = TITLE,
+    license: str = "apache-2.0",
+    sdk_version: str | None = None,
+    hardware: str | None = None,
+    short_description: str = SHORT_DESCRIPTION,
+):
     """SpaceCardData for the kit's Gradio app; raises ValueError when no gradio version can be named."""
     from huggingface_hub import SpaceCardData
 
     version = sdk_version or installed_gradio()
     if not version:
-        raise ValueError("gradio is not installed here, so its version cannot be read: pass sdk_version "
-                         "(the gradio version the Space should install)")
-    extra: dict[str, Any] = {"emoji": "🤖", "colorFrom": "indigo", "colorTo": "green", "pinned": False,
-                             "short_description": short_description[:60]}
+        raise ValueError(
+            "gradio is not installed here, so its version cannot be read: pass sdk_version "
+            "(the gradio version the Space should install)"
+        )
+    extra: dict[str, Any] = {
+        "emoji": "🤖",
+        "colorFrom": "indigo",
+        "colorTo": "green",
+        "pinned": False,
+        "short_description": short_description[:60],
+    }
     if hardware:
         extra["suggested_hardware"] = hardware
     return SpaceCardData(
-        title=title, sdk="gradio", sdk_version=version, python_version=PYTHON_VERSION, app_file=APP_FILE,
-        license=license, models=_hub_ids(model_id, adapter_id), datasets=_hub_ids(dataset_id),
-        tags=["agent-flan", "agent", "function-calling", "tool-use", "hallucination"], **extra,
+        title=title,
+        sdk="gradio",
+        sdk_version=version,
+        python_version=PYTHON_VERSION,
+        app_file=APP_FILE,
+        license=license,
+        models=_hub_ids(model_id, adapter_id),
+        datasets=_hub_ids(dataset_id),
+        tags=["agent-flan", "agent", "function-calling", "tool-use", "hallucination"],
+        **extra,
     )
 
 
@@ -62,12 +84,20 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
     match = re.match(r"^---\r?\n(.*?)\r?\n---\r?\n?", text, flags=re.DOTALL)
     if not match:
         return None, text
-    return match.group(1), text[match.end():]
+    return match.group(1), text[match.end() :]
 
 
-def render_space_card(model_id: str | None = None, adapter_id: str | None = None, dataset_id: str | None = None, *,
-                      title: str = TITLE, license: str = "apache-2.0", sdk_version: str | None = None,
-                      hardware: str | None = None, body: str | None = None) -> str:
+def render_space_card(
+    model_id: str | None = None,
+    adapter_id: str | None = None,
+    dataset_id: str | None = None,
+    *,
+    title: str = TITLE,
+    license: str = "apache-2.0",
+    sdk_version: str | None = None,
+    hardware: str | None = None,
+    body: str | None = None,
+) -> str:
     """`space/README.md`: front matter from the arguments, then `body` (or the kit's default text).
 
     `model_id` is the base model (or a merged model) the app loads, `adapter_id` an optional LoRA adapter on
@@ -75,10 +105,18 @@ def render_space_card(model_id: str | None = None, adapter_id: str | None = None
     """
     from huggingface_hub import SpaceCard
 
-    data = space_card_data(model_id, adapter_id, dataset_id, title=title, license=license,
-                           sdk_version=sdk_version, hardware=hardware)
+    data = space_card_data(
+        model_id, adapter_id, dataset_id, title=title, license=license, sdk_version=sdk_version, hardware=hardware
+    )
     if body is None:
-        body = render("space_card.md.j2", title=title, model_id=model_id, adapter_id=adapter_id,
-                      dataset_id=dataset_id, python_version=PYTHON_VERSION, sdk_version=data.sdk_version,
-                      app_file=APP_FILE)
+        body = render(
+            "space_card.md.j2",
+            title=title,
+            model_id=model_id,
+            adapter_id=adapter_id,
+            dataset_id=dataset_id,
+            python_version=PYTHON_VERSION,
+            sdk_version=data.sdk_version,
+            app_file=APP_FILE,
+        )
     return str(SpaceCard(f"---\n{data.to_yaml()}\n---\n{body.lstrip(chr(10))}"))

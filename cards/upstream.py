@@ -24,10 +24,12 @@ OFFICIAL_RELEASE: dict[str, ReleaseFile] = {
     "agent_instruct_react": ReleaseFile("agent_instruct_react.jsonl", 1731, True),
     "agent_instruct_tflan": ReleaseFile("agent_instruct_tflan.jsonl", 1731, True),
     "toolbench_react": ReleaseFile("toolbench_react_10p.jsonl", 2288, True),
-    "toolbench_tflan": ReleaseFile("toolbench_tflan_60p_r10r5u7.jsonl", 18071, False,
-                                   "inferred: 34,442 minus the other files minus ≈30% of 22,867"),
-    "toolbench_tflan_cot": ReleaseFile("toolbench_tflan_cot_30p.jsonl", 6860, False,
-                                       "inferred: ≈30% of 22,867; a record numbered 6,770 exists"),
+    "toolbench_tflan": ReleaseFile(
+        "toolbench_tflan_60p_r10r5u7.jsonl", 18071, False, "inferred: 34,442 minus the other files minus ≈30% of 22,867"
+    ),
+    "toolbench_tflan_cot": ReleaseFile(
+        "toolbench_tflan_cot_30p.jsonl", 6860, False, "inferred: ≈30% of 22,867; a record numbered 6,770 exists"
+    ),
     "toolbench_instruct": ReleaseFile("toolbench_instruct_j1s1_3k.jsonl", 3000, True, "the paper says 2,000"),
     "toolbench_negative": ReleaseFile("toolbench_negative.jsonl", 761, True),
     "default": ReleaseFile("all seven files", 34442, True, "plus unreleased ShareGPT in the paper's training"),
@@ -38,19 +40,37 @@ RELEASE_NEGATIVES = 761
 
 # Source name -> (licence id when known, what the card says about its terms).
 SOURCE_TERMS: dict[str, tuple[str | None, str]] = {
-    "agentinstruct": (None, "THUDM/AgentInstruct declares **no licence** (its GitHub repo has no LICENSE file); a "
-                            "downstream card lists CC-BY-NC-4.0. Treat it as possibly non-commercial. Its trajectories "
-                            "were generated with GPT-4 / GPT-3.5."),
-    "toolbench": ("apache-2.0", "OpenBMB/ToolBench: Apache-2.0 (research and education intent). Its trajectories were "
-                                "generated with ChatGPT over RapidAPI APIs, so OpenAI's terms may matter."),
+    "agentinstruct": (
+        None,
+        "THUDM/AgentInstruct declares **no licence** (its GitHub repo has no LICENSE file); a "
+        "downstream card lists CC-BY-NC-4.0. Treat it as possibly non-commercial. Its trajectories "
+        "were generated with GPT-4 / GPT-3.5.",
+    ),
+    "toolbench": (
+        "apache-2.0",
+        "OpenBMB/ToolBench: Apache-2.0 (research and education intent). Its trajectories were "
+        "generated with ChatGPT over RapidAPI APIs, so OpenAI's terms may matter.",
+    ),
     "glaive": ("apache-2.0", "glaiveai/glaive-function-calling-v2: Apache-2.0 as listed by its mirrors."),
-    "general": (None, "your general chat data keeps its own terms (ShareGPT, the paper's choice, has no clear licence)."),
-    "release": (None, "internlm/Agent-FLAN declares Apache-2.0, but it contains the AgentInstruct trajectories, whose "
-                      "licence is unclear (see above), and gpt-3.5-turbo replies."),
+    "general": (
+        None,
+        "your general chat data keeps its own terms (ShareGPT, the paper's choice, has no clear licence).",
+    ),
+    "release": (
+        None,
+        "internlm/Agent-FLAN declares Apache-2.0, but it contains the AgentInstruct trajectories, whose "
+        "licence is unclear (see above), and gpt-3.5-turbo replies.",
+    ),
 }
-EMBEDDED_TERMS = ("apache-2.0", "embedded sample written for this project (invented records): Apache-2.0, like the kit.")
-KNOWN_HUB_SOURCES = {"agentinstruct": "THUDM/AgentInstruct", "glaive": "glaiveai/glaive-function-calling-v2",
-                     "release": "internlm/Agent-FLAN"}
+EMBEDDED_TERMS = (
+    "apache-2.0",
+    "embedded sample written for this project (invented records): Apache-2.0, like the kit.",
+)
+KNOWN_HUB_SOURCES = {
+    "agentinstruct": "THUDM/AgentInstruct",
+    "glaive": "glaiveai/glaive-function-calling-v2",
+    "release": "internlm/Agent-FLAN",
+}
 
 # Base model id prefix -> licence id on the Hub (for the model card: the adapter inherits it).
 BASE_MODEL_LICENCES: tuple[tuple[str, str], ...] = (
@@ -66,8 +86,13 @@ BASE_MODEL_LICENCES: tuple[tuple[str, str], ...] = (
 )
 
 # Agent-H (HScore) from the paper's Table 1, Llama2-7B family (agent_flan.md §4).
-PAPER_AGENT_H = {"Llama2-7B": 78.7, "AgentTuning* (same data, ReAct)": 84.5, "Agent-FLAN-7B": 89.1,
-                 "GPT-3.5": 92.1, "GPT-4": 94.2}
+PAPER_AGENT_H = {
+    "Llama2-7B": 78.7,
+    "AgentTuning* (same data, ReAct)": 84.5,
+    "Agent-FLAN-7B": 89.1,
+    "GPT-3.5": 92.1,
+    "GPT-4": 94.2,
+}
 
 BIBTEX = """@inproceedings{chen2024agentflan,
   title     = {Agent-FLAN: Designing Data and Methods of Effective Agent Tuning for Large Language Models},

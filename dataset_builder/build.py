@@ -6,7 +6,7 @@ import heapq
 import json
 import platform
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -14,27 +14,39 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from dataset_builder.errors import BadInputError, BadRecordError, Rejected
-from dataset_builder.near_duplicates import THRESHOLD, NearDuplicateIndex
-from dataset_builder.prompts import PLAIN_SYSTEMS
-from dataset_builder.recipe import BuildRecipe
-from dataset_builder.responders import Responder, ResponderSpec
-from dataset_builder.records import GlaiveConversation, Turn
-from dataset_builder.schema import CONFIGS, NEGATIVE_KINDS, TRAINING_CONFIGS
-from dataset_builder.sources.agentinstruct import read_agentinstruct
-from dataset_builder.sources.general import read_general
-from dataset_builder.sources.glaive import read_glaive
-from dataset_builder.sources.release import read_release
-from dataset_builder.sources.resolve import SourceInput, resolve_source
-from dataset_builder.sources.toolbench import read_toolbench
-from dataset_builder.transforms import agentinstruct as ai_transforms
-from dataset_builder.transforms import toolbench as tb_transforms
-from dataset_builder.transforms.general import chat_row
-from dataset_builder.transforms.glaive import agent_h_rows, first_user, negative_from_chat, negative_from_glaive
-from dataset_builder.transforms.negatives import Candidate, CandidatePool, NegativeSelection, query_key, unrelated, vet_reply
-from dataset_builder.transforms.release import release_row
-from dataset_builder.transforms.rows import as_function_schema, message, rng_for, row, unit_hash
-from dataset_builder.writer import MixtureBuckets, ShardedParquetSink, StagedFolder
+from agent_flan.core.errors import BadInputError, BadRecordError, Rejected
+from agent_flan.core.prompts import PLAIN_SYSTEMS
+from agent_flan.core.schema import CONFIGS, NEGATIVE_KINDS, TRAINING_CONFIGS
+from agent_flan.dataset_builder.near_duplicates import THRESHOLD, NearDuplicateIndex
+from agent_flan.dataset_builder.recipe import BuildRecipe
+from agent_flan.dataset_builder.records import GlaiveConversation, Turn
+from agent_flan.dataset_builder.responders import Responder, ResponderSpec
+from agent_flan.dataset_builder.sources.agentinstruct import read_agentinstruct
+from agent_flan.dataset_builder.sources.general import read_general
+from agent_flan.dataset_builder.sources.glaive import read_glaive
+from agent_flan.dataset_builder.sources.release import read_release
+from agent_flan.dataset_builder.sources.resolve import SourceInput, resolve_source
+from agent_flan.dataset_builder.sources.toolbench import read_toolbench
+from agent_flan.dataset_builder.transforms import agentinstruct as ai_transforms
+from agent_flan.dataset_builder.transforms import toolbench as tb_transforms
+from agent_flan.dataset_builder.transforms.general import chat_row
+from agent_flan.dataset_builder.transforms.glaive import (
+    agent_h_rows,
+    first_user,
+    negative_from_chat,
+    negative_from_glaive,
+)
+from agent_flan.dataset_builder.transforms.negatives import (
+    Candidate,
+    CandidatePool,
+    NegativeSelection,
+    query_key,
+    unrelated,
+    vet_reply,
+)
+from agent_flan.dataset_builder.transforms.release import release_row
+from agent_flan.dataset_builder.transforms.rows import as_function_schema, message, rng_for, row, unit_hash
+from agent_flan.dataset_builder.writer import MixtureBuckets, ShardedParquetSink, StagedFolder
 
 SOURCE_NAMES = ("agentinstruct", "toolbench", "glaive", "general")
 
@@ -50,8 +62,12 @@ class SourceCounts:
     rejected: Counter = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
-        return {"read": self.read, "written": self.written, "rejected": sum(self.rejected.values()),
-                "rejected_by_reason": dict(sorted(self.rejected.items()))}
+        return {
+            "read": self.read,
+            "written": self.written,
+            "rejected": sum(self.rejected.values()),
+            "rejected_by_reason": dict(sorted(self.rejected.items())),
+        }
 
 
 def _agentinstruct_rows(record, seed: int, inline_share: float):
@@ -66,8 +82,13 @@ def _toolbench_rows(trajectory, recipe: BuildRecipe) -> tuple[str, dict[str, Any
     if config == "toolbench_react":
         converted = tb_transforms.react_row(trajectory, recipe.seed)
     else:
-        converted = tb_transforms.tflan_row(trajectory, recipe.seed, recipe.loss_weights,
-                                            cot=config == "toolbench_tflan_cot", inline_share=recipe.inline_call_share)
+        converted = tb_transforms.tflan_row(
+            trajectory,
+            recipe.seed,
+            recipe.loss_weights,
+            cot=config == "toolbench_tflan_cot",
+            inline_share=recipe.inline_call_share,
+        )
     return config, converted, tb_transforms.instruct_rows(trajectory, recipe.seed, 2)
 
 
@@ -78,8 +99,16 @@ def user_texts(item: dict[str, Any]) -> list[str]:
 class Build:
     """One build run; holds the sinks, counters and reject log while sources stream through."""
 
-    def __init__(self, recipe: BuildRecipe, staging: Path, on_error: str, progress: bool,
-                 responder: Responder | None = None, num_proc: int = 1, release_mode: bool = False):
+    def __init__(
+        self,
+        recipe: BuildRecipe,
+        staging: Path,
+        on_error: str,
+        progress: bool,
+        responder: Responder | None = None,
+        num_proc: int = 1,
+        release_mode: bool = False,
+    ):
         self.recipe = recipe
         self.num_proc = num_proc
         self.responder = responder
@@ -111,8 +140,9 @@ class Build:
     def sink(self, config: str, split: str = "train") -> ShardedParquetSink:
         key = (config, split)
         if key not in self.sinks:
-            self.sinks[key] = ShardedParquetSink(self.staging, config, split, self.recipe.rows_per_shard,
-                                                 self.count_tokens, self.recipe.tokenizer or "")
+            self.sinks[key] = ShardedParquetSink(
+                self.staging, config, split, self.recipe.rows_per_shard, self.count_tokens, self.recipe.tokenizer or ""
+            )
         return self.sinks[key]
 
     def emit(self, config: str, row: dict[str, Any]) -> None:
@@ -212,14 +242,20 @@ class Build:
     # -- sources ----------------------------------------------------------------------------
     def agentinstruct(self, source: SourceInput) -> None:
         work = partial(_agentinstruct_rows, seed=self.recipe.seed, inline_share=self.recipe.inline_call_share)
-        for record, (react, aligned, counts) in self.transformed(work, self.records("agentinstruct", read_agentinstruct(source.files))):
+        for record, (react, aligned, counts) in self.transformed(
+            work, self.records("agentinstruct", read_agentinstruct(source.files))
+        ):
             if isinstance(aligned, Rejected):
                 # Like the paper (App. B), a trajectory not in Thought-Action form is left out of both configs.
                 self.reject("agentinstruct", aligned)
                 continue
             if self.near_duplicate("agent_instruct_react", react, aligned):
-                self.dropped("agentinstruct", record.where, "a user turn nearly repeats an Agent-H query",
-                             "near_duplicate_of_agent_h")
+                self.dropped(
+                    "agentinstruct",
+                    record.where,
+                    "a user turn nearly repeats an Agent-H query",
+                    "near_duplicate_of_agent_h",
+                )
                 continue
             self.steps["agentinstruct"].update(counts)
             self.emit("agent_instruct_react", react)
@@ -230,11 +266,16 @@ class Build:
         recipe = self.recipe
         work = partial(_toolbench_rows, recipe=recipe)
         for trajectory, (config, converted, instruct) in self.transformed(
-                work, self.records("toolbench", read_toolbench(source.files))):
+            work, self.records("toolbench", read_toolbench(source.files))
+        ):
             self.remember_tools(trajectory.tools)
             if self.near_duplicate(config, converted):
-                self.dropped("toolbench", trajectory.where, "the query nearly repeats an Agent-H query",
-                             "near_duplicate_of_agent_h")
+                self.dropped(
+                    "toolbench",
+                    trajectory.where,
+                    "the query nearly repeats an Agent-H query",
+                    "near_duplicate_of_agent_h",
+                )
                 continue
             self.steps["toolbench"].update(tb_transforms.step_counts(trajectory))
             self.emit(config, converted)
@@ -242,11 +283,25 @@ class Build:
                 # The paper's negatives: ToolBench queries answered with no tool information (App. C).
                 rng = rng_for(recipe.seed, "negative-system", trajectory.id)
                 query = [message("system", rng.choice(PLAIN_SYSTEMS)), message("user", trajectory.query)]
-                self.negatives.add(Candidate(
-                    "toolbench", trajectory.where, trajectory.id, "tool_request",
-                    row(f"{trajectory.id}_negative", "toolbench", "toolbench", "negative", query, negative_kind="tool_request"),
-                    query_key([Turn("user", trajectory.query)]), counted=True,
-                    own_tools=frozenset(t["name"] for t in trajectory.tools)))
+                self.negatives.add(
+                    Candidate(
+                        "toolbench",
+                        trajectory.where,
+                        trajectory.id,
+                        "tool_request",
+                        row(
+                            f"{trajectory.id}_negative",
+                            "toolbench",
+                            "toolbench",
+                            "negative",
+                            query,
+                            negative_kind="tool_request",
+                        ),
+                        query_key([Turn("user", trajectory.query)]),
+                        counted=True,
+                        own_tools=frozenset(t["name"] for t in trajectory.tools),
+                    )
+                )
             for sample in instruct:
                 self.instruct.add(Candidate("toolbench", trajectory.where, sample["id"], "", sample, "", counted=True))
             self.written("toolbench")
@@ -258,7 +313,8 @@ class Build:
                 f"({100 * steps['empty_thoughts'] / steps['steps']:.0f}%) have no thought, so most steps train no "
                 "reasoning. The July-2023 DFSDT answers (and toolllama files converted from them) drop the thought "
                 "when a message also calls a function; build from the ToolBench release of 2023-08-30 or later "
-                "(\"intact reasoning thoughts\") for the reasoning capability.")
+                '("intact reasoning thoughts") for the reasoning capability.'
+            )
 
     def _instruct(self) -> None:
         """The instruct samples chosen by seeded hash (not the first ones read), in hash order."""
@@ -268,8 +324,10 @@ class Build:
                 continue
             self.emit("toolbench_instruct", candidate.negative)
         if len(chosen) < self.recipe.instruct_count:
-            self.notes.append(f"toolbench_instruct: {len(chosen)} of {self.recipe.instruct_count} samples (the ToolBench "
-                              "input has too few steps with JSON arguments to offered tools; at most 2 per trajectory)")
+            self.notes.append(
+                f"toolbench_instruct: {len(chosen)} of {self.recipe.instruct_count} samples (the ToolBench "
+                "input has too few steps with JSON arguments to offered tools; at most 2 per trajectory)"
+            )
 
     def glaive(self, glaive: SourceInput) -> None:
         """Held-out conversations become Agent-H items; the rest, negative candidates (not in --release mode)."""
@@ -290,11 +348,16 @@ class Build:
                 continue
             kind, negative = made
             if self.near_duplicate("toolbench_negative", negative):
-                self.dropped("glaive", conversation.where, "the query nearly repeats an Agent-H query",
-                             "near_duplicate_of_agent_h")
+                self.dropped(
+                    "glaive",
+                    conversation.where,
+                    "the query nearly repeats an Agent-H query",
+                    "near_duplicate_of_agent_h",
+                )
                 continue
-            self.negatives.add(Candidate("glaive", conversation.where, conversation.id, kind, negative,
-                                         query_key(conversation.turns)))
+            self.negatives.add(
+                Candidate("glaive", conversation.where, conversation.id, kind, negative, query_key(conversation.turns))
+            )
 
     def general(self, general: SourceInput) -> None:
         """General chat goes to the mixture as chat, or (chosen by hash) becomes a chat-with-tools negative:
@@ -306,17 +369,30 @@ class Build:
                 continue
             chat = chat_row(record)
             if self.near_duplicate("default", chat):
-                self.dropped("general", record.where, "a user turn nearly repeats an Agent-H query",
-                             "near_duplicate_of_agent_h")
+                self.dropped(
+                    "general", record.where, "a user turn nearly repeats an Agent-H query", "near_duplicate_of_agent_h"
+                )
                 continue
-            negative = None if self.release_mode else negative_from_chat(
-                record, rng_for(recipe.seed, "negative-system", record.id))
+            negative = (
+                None
+                if self.release_mode
+                else negative_from_chat(record, rng_for(recipe.seed, "negative-system", record.id))
+            )
             if negative is None:
                 self._add_chat(chat)
                 self.written("general")
                 continue
-            self.negatives.add(Candidate("general", record.where, record.id, "chat_with_tools", negative,
-                                         query_key(record.turns), fallback=chat))
+            self.negatives.add(
+                Candidate(
+                    "general",
+                    record.where,
+                    record.id,
+                    "chat_with_tools",
+                    negative,
+                    query_key(record.turns),
+                    fallback=chat,
+                )
+            )
 
     def _add_chat(self, chat: dict[str, Any]) -> None:
         self.mixture.add(chat)
@@ -334,8 +410,11 @@ class Build:
             if negative["negative_kind"] == "chat_with_tools" and negative["tools"] == "[]":
                 tools = self._irrelevant_tools(negative["id"], candidate.query, exclude=candidate.own_tools)
                 if not tools:
-                    self._settle(candidate, "no tools to offer as irrelevant (no ToolBench or glaive tools read)",
-                                 "no_irrelevant_tools")
+                    self._settle(
+                        candidate,
+                        "no tools to offer as irrelevant (no ToolBench or glaive tools read)",
+                        "no_irrelevant_tools",
+                    )
                     continue
                 negative["tools"] = json.dumps(tools, ensure_ascii=False)
             if candidate.query in self.chat_queries:
@@ -356,19 +435,27 @@ class Build:
         total = sum(kinds.values())
         missing = [kind for kind, n in kinds.items() if total and not n]
         if missing:
-            self.warnings.append(f"toolbench_negative has no {' or '.join(missing)} negatives "
-                                 "(glaive or general chat give chat_with_tools; declined requests in glaive, or "
-                                 "--responder-url/--responder-model on ToolBench queries, give tool_request)")
+            self.warnings.append(
+                f"toolbench_negative has no {' or '.join(missing)} negatives "
+                "(glaive or general chat give chat_with_tools; declined requests in glaive, or "
+                "--responder-url/--responder-model on ToolBench queries, give tool_request)"
+            )
         if total < self.recipe.negative_count:
-            where = ("ToolBench queries, glaive and general chat" if self.responder is not None else
-                     "the plain answers present in glaive and general chat (offline; --responder-url or "
-                     "--responder-model answer ToolBench queries as the paper did)")
-            self.notes.append(f"toolbench_negative: {total} of {self.recipe.negative_count} requested, from {where}; "
-                              f"by kind {kinds}")
+            where = (
+                "ToolBench queries, glaive and general chat"
+                if self.responder is not None
+                else "the plain answers present in glaive and general chat (offline; --responder-url or "
+                "--responder-model answer ToolBench queries as the paper did)"
+            )
+            self.notes.append(
+                f"toolbench_negative: {total} of {self.recipe.negative_count} requested, from {where}; by kind {kinds}"
+            )
 
     def _respond(self, chosen: list[Candidate]) -> None:
         """Replace each chosen candidate's reply with the responder's answer to its bare query."""
-        prompts = {c.negative["id"]: next(m["content"] for m in c.negative["messages"] if m["role"] == "user") for c in chosen}
+        prompts = {
+            c.negative["id"]: next(m["content"] for m in c.negative["messages"] if m["role"] == "user") for c in chosen
+        }
         replies = self.responder.answer(prompts) if prompts else {}
         for candidate in chosen:
             messages = [m for m in candidate.negative["messages"] if m["role"] != "assistant"]
@@ -382,7 +469,9 @@ class Build:
             self._add_chat(candidate.fallback)
             self.written(candidate.origin)
         elif not candidate.counted:
-            self.reject(candidate.origin, Rejected(candidate.origin, candidate.where, reason, fatal=False, category=category))
+            self.reject(
+                candidate.origin, Rejected(candidate.origin, candidate.where, reason, fatal=False, category=category)
+            )
 
     def _irrelevant_tools(self, key: str, query: str, exclude: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
         names = sorted(name for name in set(self.tool_pool) - exclude if unrelated(self.tool_pool[name], query))
@@ -395,21 +484,32 @@ class Build:
         for record in self.records("release", read_release(source.files)):
             config, converted = release_row(record)
             if not any(m["loss"] for m in converted["messages"]):
-                self.reject("release", Rejected("release", record.where, "no trained assistant turn (every assistant "
-                                                "turn has loss false)", fatal=False, category="no_trained_turn"))
+                self.reject(
+                    "release",
+                    Rejected(
+                        "release",
+                        record.where,
+                        "no trained assistant turn (every assistant turn has loss false)",
+                        fatal=False,
+                        category="no_trained_turn",
+                    ),
+                )
                 continue
             if self.near_duplicate(config, converted):
-                self.dropped("release", record.where, "a user turn nearly repeats an Agent-H query",
-                             "near_duplicate_of_agent_h")
+                self.dropped(
+                    "release", record.where, "a user turn nearly repeats an Agent-H query", "near_duplicate_of_agent_h"
+                )
                 continue
             self.emit(config, converted)
             self.written("release")
 
     def agent_h_report(self) -> dict[str, Any]:
-        return {"heldout_conversations": len(self.heldout_ids),
-                "overlap_with_training_by_id": len(self.heldout_ids & self.training_glaive_ids),
-                "near_duplicate_rule": f"word 3-gram Jaccard >= {THRESHOLD} with any user turn of a training row",
-                "near_duplicates_dropped": dict(sorted(self.near_duplicates.items()))}
+        return {
+            "heldout_conversations": len(self.heldout_ids),
+            "overlap_with_training_by_id": len(self.heldout_ids & self.training_glaive_ids),
+            "near_duplicate_rule": f"word 3-gram Jaccard >= {THRESHOLD} with any user turn of a training row",
+            "near_duplicates_dropped": dict(sorted(self.near_duplicates.items())),
+        }
 
     def negatives_report(self) -> dict[str, Any]:
         by_kind = Counter()
@@ -419,9 +519,14 @@ class Build:
             by_kind[kind] += n
             by_origin[f"{kind}/{origin}"] += n
             with_tools += n if tools else 0
-        return {"rows": sum(by_kind.values()), "by_kind": {k: by_kind.get(k, 0) for k in NEGATIVE_KINDS},
-                "by_kind_and_origin": dict(sorted(by_origin.items())), "with_tools": with_tools,
-                "candidates_by_kind": self.negatives.available(), "shares_asked": self.recipe.negative_kinds}
+        return {
+            "rows": sum(by_kind.values()),
+            "by_kind": {k: by_kind.get(k, 0) for k in NEGATIVE_KINDS},
+            "by_kind_and_origin": dict(sorted(by_origin.items())),
+            "with_tools": with_tools,
+            "candidates_by_kind": self.negatives.available(),
+            "shares_asked": self.recipe.negative_kinds,
+        }
 
 
 def build(
@@ -435,20 +540,29 @@ def build(
     responder: ResponderSpec | None = None,
     num_proc: int = 1,
     overwrite: bool = False,
+    finish: Callable[[Path, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Run a build and return its report; the folder appears at `out` only when complete."""
+    """Run a build and return its report; the folder appears at `out` only when complete.
+
+    `finish(staging, report)` runs on the complete staged folder just before it is moved into place:
+    `agent_flan.pipeline.build_dataset` uses it to write the dataset card, which this package does
+    not render itself."""
     recipe = recipe or BuildRecipe()
     given = {name: spec for name, spec in sources.items() if spec is not None}
     if only_given and not given and release is None:
-        raise BadInputError("--only-given needs at least one source (--agentinstruct, --toolbench, --glaive, --general or --release)")
+        raise BadInputError(
+            "--only-given needs at least one source (--agentinstruct, --toolbench, --glaive, --general or --release)"
+        )
     inputs: dict[str, SourceInput] = {}
     if release is not None:
         # The release's configs come from the release alone: no embedded sample is mixed in. glaive
         # (when named) adds Agent-H, general chat (when named) adds chat to the mixture.
         clash = [f"--{name}" for name in ("agentinstruct", "toolbench") if name in given]
         if clash:
-            raise BadInputError(f"--release imports the official configs as they are; it cannot be combined with "
-                                f"{' or '.join(clash)} (build those in a separate folder)")
+            raise BadInputError(
+                f"--release imports the official configs as they are; it cannot be combined with "
+                f"{' or '.join(clash)} (build those in a separate folder)"
+            )
         for name in ("glaive", "general"):
             if name in given:
                 inputs[name] = resolve_source(name, given[name])
@@ -478,19 +592,24 @@ def build(
         expected = _expected_configs(inputs, only_given or release is not None)
         empty = [name for name in expected if name != "default" and not any(key[0] == name for key in run.sinks)]
         if empty:
-            raise BadInputError(f"these configs would be empty with the given inputs: {', '.join(empty)} "
-                                "(check the rejected counts, or use --only-given to leave them out)")
+            raise BadInputError(
+                f"these configs would be empty with the given inputs: {', '.join(empty)} "
+                "(check the rejected counts, or use --only-given to leave them out)"
+            )
         if len(run.mixture):
-            run.mixture.drain(run.sink("default", "train"), run.sink("default", "validation"), recipe.validation_fraction)
+            run.mixture.drain(
+                run.sink("default", "train"), run.sink("default", "validation"), recipe.validation_fraction
+            )
         files = {f"{config}/{split}": sink.close() for (config, split), sink in sorted(run.sinks.items())}
         if run.reject_log is not None:
             run.reject_log.close()
         report = _report(run, inputs, recipe, files, on_error)
-        (staged.staging / "build_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (staged.staging / "build_report.json").write_text(
+            json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         (staged.staging / "recipe.yaml").write_text(recipe.to_yaml(), encoding="utf-8")
-        from cards.dataset_card import render_dataset_card
-
-        (staged.staging / "README.md").write_text(render_dataset_card(report, staged.staging), encoding="utf-8")
+        if finish is not None:
+            finish(staged.staging, report)  # e.g. the dataset card, written before the folder appears
         staged.commit()
     return report
 
@@ -525,24 +644,32 @@ def _expected_configs(inputs: dict[str, SourceInput], only_given: bool) -> list[
 
 
 def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
     import datasets
     import pyarrow
-
-    from importlib.metadata import PackageNotFoundError, version
 
     try:
         kit = version("agent-flan-kit")
     except PackageNotFoundError:
         kit = "source"
-    return {"agent-flan-kit": kit, "python": platform.python_version(), "datasets": datasets.__version__,
-            "pyarrow": pyarrow.__version__}
+    return {
+        "agent-flan-kit": kit,
+        "python": platform.python_version(),
+        "datasets": datasets.__version__,
+        "pyarrow": pyarrow.__version__,
+    }
 
 
-def _report(run: Build, inputs: dict[str, SourceInput], recipe: BuildRecipe, files: dict[str, list[str]],
-            on_error: str) -> dict[str, Any]:
+def _report(
+    run: Build, inputs: dict[str, SourceInput], recipe: BuildRecipe, files: dict[str, list[str]], on_error: str
+) -> dict[str, Any]:
     configs: dict[str, Any] = {}
     for (config, split), sink in sorted(run.sinks.items()):
-        configs.setdefault(config, {"splits": {}})["splits"][split] = {**sink.stats.to_json(), "files": files[f"{config}/{split}"]}
+        configs.setdefault(config, {"splits": {}})["splits"][split] = {
+            **sink.stats.to_json(),
+            "files": files[f"{config}/{split}"],
+        }
     return {
         "seed": recipe.seed,
         "on_error": on_error,
@@ -555,7 +682,9 @@ def _report(run: Build, inputs: dict[str, SourceInput], recipe: BuildRecipe, fil
         "agent_h": run.agent_h_report(),
         "negatives": run.negatives_report(),
         "negatives_vetting": dict(sorted(run.vetting.items())),
-        "negatives_responder": run.responder.describe() if run.responder is not None else {"runner": "offline: source replies"},
+        "negatives_responder": run.responder.describe()
+        if run.responder is not None
+        else {"runner": "offline: source replies"},
         "general_rows_in_default": run.general_rows,
         "notes": run.notes,
         "warnings": run.warnings,

@@ -17,10 +17,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from dataset_builder.near_duplicates import THRESHOLD, NearDuplicateIndex
-from dataset_builder.prompts import agent_h_lines
-from dataset_builder.schema import NEGATIVE_KINDS, SPAN_CAPABILITIES
-from dataset_builder.transforms.agentinstruct import NATIVE_INSTRUCTION_MARKERS
+from agent_flan.core.prompts import agent_h_lines
+from agent_flan.core.schema import NEGATIVE_KINDS, SPAN_CAPABILITIES
+from agent_flan.dataset_builder.near_duplicates import THRESHOLD, NearDuplicateIndex
+from agent_flan.dataset_builder.transforms.agentinstruct import NATIVE_INSTRUCTION_MARKERS
 
 MIN_NEGATIVES_FOR_SHARES = 10  # below this, kind shares are too coarse to judge
 KIND_SHARE = (0.3, 0.7)
@@ -61,7 +61,7 @@ def _span_problems(index: int, msg: dict[str, Any]) -> Iterator[str]:
 
 def _calls_outside_tools(index: int, msg: dict[str, Any], tools: list[dict[str, Any]]) -> Iterator[str]:
     """A trained call part that names a tool the row does not offer (the detector reads the message)."""
-    from evaluation.detector import detect
+    from agent_flan.core.toolcalls.detect import detect
 
     trained = {span["capability"] for span in msg.get("spans") or [] if span.get("loss")}
     if not trained & _CALL_CAPABILITIES:
@@ -92,7 +92,11 @@ def row_invariants(config: str, row: dict[str, Any]) -> Iterator[str]:
         yield f"negative_kind {kind!r} on a {fmt} row"
     if row.get("source") == "agentinstruct" and fmt == "tflan":
         for index, msg in enumerate(messages):
-            found = [marker for marker in NATIVE_INSTRUCTION_MARKERS if msg.get("role") != "tool" and marker in msg.get("content", "")]
+            found = [
+                marker
+                for marker in NATIVE_INSTRUCTION_MARKERS
+                if msg.get("role") != "tool" and marker in msg.get("content", "")
+            ]
             if found:
                 yield f"messages[{index}]: native AgentBench instruction left in an aligned row ({found[0]!r})"
     if fmt == "chat" or (fmt == "react" and row.get("tools") in ("", "[]")):
@@ -104,7 +108,7 @@ def row_invariants(config: str, row: dict[str, Any]) -> Iterator[str]:
     for index, msg in enumerate(messages):
         if msg.get("role") == "assistant" and msg.get("loss"):
             if fmt == "negative":
-                from evaluation.detector import detect
+                from agent_flan.core.toolcalls.detect import detect
 
                 if detect(msg["content"], tools).calls_tool:
                     yield f"messages[{index}]: a negative's reply calls a tool"
@@ -142,8 +146,10 @@ def folder_invariants(files: dict[str, list[Path]]) -> list[str]:
         for kind in NEGATIVE_KINDS:
             share = kinds.get(kind, 0) / total
             if not KIND_SHARE[0] <= share <= KIND_SHARE[1]:
-                problems.append(f"toolbench_negative: {kind} is {100 * share:.0f}% of the {total} negatives "
-                                f"(expected {100 * KIND_SHARE[0]:.0f}-{100 * KIND_SHARE[1]:.0f}%)")
+                problems.append(
+                    f"toolbench_negative: {kind} is {100 * share:.0f}% of the {total} negatives "
+                    f"(expected {100 * KIND_SHARE[0]:.0f}-{100 * KIND_SHARE[1]:.0f}%)"
+                )
 
     chat, negative_queries = set(), []
     for row in _rows(default, ["id", "format", "messages"]):
@@ -178,7 +184,9 @@ def folder_invariants(files: dict[str, list[Path]]) -> list[str]:
             seen.add(row["id"])
             for msg in row["messages"]:
                 if msg["role"] == "user" and index.matches(msg["content"]):
-                    problems.append(f"training row {row['id']!r} nearly repeats an Agent-H query "
-                                    f"({index.matches(msg['content'])[0]!r}; word 3-gram Jaccard >= {THRESHOLD})")
+                    problems.append(
+                        f"training row {row['id']!r} nearly repeats an Agent-H query "
+                        f"({index.matches(msg['content'])[0]!r}; word 3-gram Jaccard >= {THRESHOLD})"
+                    )
                     break
     return problems

@@ -23,7 +23,7 @@ _WORD = re.compile(r"\w+")
 def shingles(text: str, n: int = 3) -> frozenset[int]:
     """Hashed word n-grams of the case-folded text; a text shorter than n words is one shingle."""
     words = _WORD.findall(text.lower())
-    grams = [" ".join(words[i:i + n]) for i in range(max(1, len(words) - n + 1))] if words else []
+    grams = [" ".join(words[i : i + n]) for i in range(max(1, len(words) - n + 1))] if words else []
     return frozenset(int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") for g in grams)
 
 
@@ -70,7 +70,9 @@ class NearDuplicateIndex:
                 if key in found:
                     continue
                 other = self._sets[key]
-                if self.threshold * len(other) <= len(items) <= len(other) / self.threshold \
-                        and jaccard(items, other) >= self.threshold:
+                if (
+                    self.threshold * len(other) <= len(items) <= len(other) / self.threshold
+                    and jaccard(items, other) >= self.threshold
+                ):
                     found.add(key)
         return sorted(found)

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.errors import BadInputError
+from agent_flan.core.errors import BadInputError
 
 try:
     import fcntl
@@ -44,8 +44,7 @@ REQUIRED_FILES = ("README.md", "build_report.json", "recipe.yaml")
 OPTIONAL_FILES = ("rejected.jsonl",)
 _SHARD = re.compile(r"^[A-Za-z0-9_.-]+-\d{5}-of-\d{5}\.parquet$")
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|previous)-(?P<pid>\d+)$")
-_HOW = ("choose another --out, or pass --overwrite if you really mean to replace this folder "
-        "(its files will be deleted)")
+_HOW = "choose another --out, or pass --overwrite if you really mean to replace this folder (its files will be deleted)"
 
 
 def _notify_stderr(message: str) -> None:
@@ -122,27 +121,36 @@ def check_out(out: Path, inputs: list[tuple[Path, str, bool]], overwrite: bool) 
         raise BadInputError(f"--out {shown} is a symbolic link; give the real folder, or another path")
     for here, what in _protected_folders():
         if any(_within(form, t) for form in _forms(here) for t in targets):
-            raise BadInputError(f"--out {shown} is {what} or holds it; a build replaces the whole --out "
-                                "folder, so give a new folder's path (e.g. --out agent-flan)")
+            raise BadInputError(
+                f"--out {shown} is {what} or holds it; a build replaces the whole --out "
+                "folder, so give a new folder's path (e.g. --out agent-flan)"
+            )
     for path, flag, is_folder in inputs:
         forms = _forms(path)
         if any(_within(form, t) for form in forms for t in targets):
-            raise BadInputError(f"--out {shown} holds an input of this build ({flag} {path}); "
-                                "write the dataset to a folder outside your sources")
+            raise BadInputError(
+                f"--out {shown} holds an input of this build ({flag} {path}); "
+                "write the dataset to a folder outside your sources"
+            )
         if is_folder and any(_within(t, form) for form in forms for t in targets):
-            raise BadInputError(f"--out {shown} is inside the input folder {path} ({flag}); the next build "
-                                "would read the dataset back as input: write it outside your sources")
+            raise BadInputError(
+                f"--out {shown} is inside the input folder {path} ({flag}); the next build "
+                "would read the dataset back as input: write it outside your sources"
+            )
     if not os.path.lexists(target):
         return
     if not target.is_dir():
-        raise BadInputError(f"--out {shown} is an existing file, not a folder; it is never replaced "
-                            "(not even with --overwrite): choose another --out")
+        raise BadInputError(
+            f"--out {shown} is an existing file, not a folder; it is never replaced "
+            "(not even with --overwrite): choose another --out"
+        )
     if overwrite or _is_empty(target):
         return
     why = not_a_dataset_folder(target)
     if why is not None:
-        raise BadInputError(f"--out {shown} exists and is not a dataset folder written by agent-flan build "
-                            f"(it {why}); {_HOW}")
+        raise BadInputError(
+            f"--out {shown} exists and is not a dataset folder written by agent-flan build (it {why}); {_HOW}"
+        )
 
 
 def _protected_folders() -> list[tuple[Path, str]]:
@@ -181,8 +189,10 @@ class OutputLock:
             except BlockingIOError:
                 holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
                 os.close(fd)
-                raise BadInputError(f"--out {shown}: another build (pid {holder}) is writing this folder now "
-                                    f"(lock {self.path}); wait for it to finish, or choose another --out") from None
+                raise BadInputError(
+                    f"--out {shown}: another build (pid {holder}) is writing this folder now "
+                    f"(lock {self.path}); wait for it to finish, or choose another --out"
+                ) from None
             # Its last holder may have unlinked the file between our open and our flock: retry on the new one.
             try:
                 current = os.stat(self.path)
@@ -236,14 +246,18 @@ def clean_leftovers(out: Path, notify: Callable[[str], None]) -> None:
             parked.append((entry, pid))
             continue
         shutil.rmtree(entry, ignore_errors=True)
-        notify(f"removed {entry}, the unfinished staging folder of an earlier build (pid {pid}) that is no longer running")
+        notify(
+            f"removed {entry}, the unfinished staging folder of an earlier build (pid {pid}) that is no longer running"
+        )
     for entry, pid in parked:
         if not os.path.lexists(out):
             entry.rename(out)
             notify(f"restored {out} from {entry.name}: an earlier build was stopped in the middle of replacing it")
         else:
             shutil.rmtree(entry, ignore_errors=True)
-            notify(f"removed {entry}, the old copy of {out.name} an earlier build (pid {pid}) was deleting when it stopped")
+            notify(
+                f"removed {entry}, the old copy of {out.name} an earlier build (pid {pid}) was deleting when it stopped"
+            )
 
 
 class Terminated(SystemExit):
@@ -257,8 +271,13 @@ class StagedFolder:
     checked against the rule in this module's docstring before anything is created.
     """
 
-    def __init__(self, out: Path, sources: Iterable[Any] = (), overwrite: bool = False,
-                 notify: Callable[[str], None] = _notify_stderr):
+    def __init__(
+        self,
+        out: Path,
+        sources: Iterable[Any] = (),
+        overwrite: bool = False,
+        notify: Callable[[str], None] = _notify_stderr,
+    ):
         self.shown = str(out)
         self.out = Path(os.path.abspath(Path(out).expanduser()))
         self.inputs = input_paths(sources)
@@ -269,7 +288,7 @@ class StagedFolder:
         self._previous_handler: Any = None
         self.committed = False
 
-    def __enter__(self) -> "StagedFolder":
+    def __enter__(self) -> StagedFolder:
         check_out(Path(self.shown), self.inputs, self.overwrite)
         try:
             self.out.parent.mkdir(parents=True, exist_ok=True)
@@ -277,9 +296,13 @@ class StagedFolder:
         except OSError as exc:
             nearest = self._nearest_existing()
             if not nearest.is_dir():
-                raise BadInputError(f"--out {self.shown}: {nearest} is a file, not a folder; choose another --out") from None
-            raise BadInputError(f"--out {self.shown}: cannot write in {nearest} "
-                                f"({exc.strerror or exc}); choose a folder you can write to") from None
+                raise BadInputError(
+                    f"--out {self.shown}: {nearest} is a file, not a folder; choose another --out"
+                ) from None
+            raise BadInputError(
+                f"--out {self.shown}: cannot write in {nearest} "
+                f"({exc.strerror or exc}); choose a folder you can write to"
+            ) from None
         try:
             clean_leftovers(self.out, self.notify)  # may put back a folder a killed build had parked
             check_out(Path(self.shown), self.inputs, self.overwrite)  # again, now that no other build can change it
@@ -287,8 +310,9 @@ class StagedFolder:
         except BaseException as exc:
             self.lock.release()
             if isinstance(exc, OSError):
-                raise BadInputError(f"--out {self.shown}: cannot write in {self.out.parent} "
-                                    f"({exc.strerror or exc})") from None
+                raise BadInputError(
+                    f"--out {self.shown}: cannot write in {self.out.parent} ({exc.strerror or exc})"
+                ) from None
             raise
         self._catch_sigterm()
         return self
@@ -328,8 +352,9 @@ class StagedFolder:
         except OSError as exc:
             if previous.exists() and not os.path.lexists(self.out):
                 previous.rename(self.out)
-            raise BadInputError(f"--out {self.shown}: cannot move the finished build into place "
-                                f"({exc.strerror or exc})") from None
+            raise BadInputError(
+                f"--out {self.shown}: cannot move the finished build into place ({exc.strerror or exc})"
+            ) from None
         finally:
             if masking:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
@@ -344,4 +369,6 @@ class StagedFolder:
             shutil.rmtree(self.staging, ignore_errors=True)
         self.lock.release()
         if isinstance(exc, Terminated):
-            self.notify(f"terminated; {self.shown} " + ("holds the new build" if self.committed else "is left as it was"))
+            self.notify(
+                f"terminated; {self.shown} " + ("holds the new build" if self.committed else "is left as it was")
+            )

@@ -7,10 +7,11 @@ upstream key names (`from`/`value`, `function_call`, `USER:` markers ...).
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataset_builder.errors import Location
+from agent_flan.core.errors import Location
 
 
 def stable_id(prefix: str, *parts: str) -> str:
@@ -35,6 +36,15 @@ class AgentInstructRecord:
     where: Location
 
 
+def parse_arguments(text: str) -> dict[str, Any] | None:
+    """The call's arguments as a dict when the text is a JSON object, else None (kept verbatim elsewhere)."""
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 @dataclass
 class ToolStep:
     """One Thought / Action / Action Input step of a ToolBench trajectory, with what came back."""
@@ -46,8 +56,6 @@ class ToolStep:
 
     @property
     def arguments(self) -> dict[str, Any] | None:
-        from dataset_builder.sources.toolbench import parse_arguments
-
         return parse_arguments(self.action_input)
 
 

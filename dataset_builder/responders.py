@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dataset_builder.errors import BadInputError
+from agent_flan.core.errors import BadInputError
 
 RESPONDER_SYSTEM = "You are a helpful assistant."
 
@@ -35,17 +35,25 @@ class Responder:
     """Answers plain prompts (system + user, never tools) in one batch."""
 
     def __init__(self, spec: ResponderSpec):
-        from evaluation.runners import GenerationSettings
+        from agent_flan.core.runners import GenerationSettings
 
         settings = GenerationSettings(max_new_tokens=spec.max_new_tokens)
         if spec.url:
-            from evaluation.runners.endpoint import EndpointConfig, EndpointRunner
+            from agent_flan.core.runners.endpoint import EndpointConfig, EndpointRunner
 
-            self.runner = EndpointRunner(EndpointConfig(spec.url, spec.model or "default", spec.api_key_env,
-                                                        concurrency=spec.concurrency, timeout=spec.timeout,
-                                                        retry_budget=spec.retry_budget), settings)
+            self.runner = EndpointRunner(
+                EndpointConfig(
+                    spec.url,
+                    spec.model or "default",
+                    spec.api_key_env,
+                    concurrency=spec.concurrency,
+                    timeout=spec.timeout,
+                    retry_budget=spec.retry_budget,
+                ),
+                settings,
+            )
         elif spec.model:
-            from evaluation.runners.local import LocalModelConfig, LocalRunner, resolve_model_name
+            from agent_flan.core.runners.local import LocalModelConfig, LocalRunner, resolve_model_name
 
             self.runner = LocalRunner.load(LocalModelConfig(resolve_model_name(spec.model)), settings)
         else:
@@ -56,13 +64,18 @@ class Responder:
 
     def answer(self, prompts: dict[str, str]) -> dict[str, str]:
         """{id: user query} -> {id: reply}; the prompt carries no tool information, as in the paper."""
-        from evaluation.runners import Request
+        from agent_flan.core.runners import Request
 
         replies: dict[str, str] = {}
-        requests = [Request(key=key, item_id=key, messages=[{"role": "system", "content": RESPONDER_SYSTEM},
-                                                            {"role": "user", "content": query}])
-                    for key, query in sorted(prompts.items())]
-        from evaluation.runners.endpoint import EndpointError
+        requests = [
+            Request(
+                key=key,
+                item_id=key,
+                messages=[{"role": "system", "content": RESPONDER_SYSTEM}, {"role": "user", "content": query}],
+            )
+            for key, query in sorted(prompts.items())
+        ]
+        from agent_flan.core.runners.endpoint import EndpointError
 
         try:
             self.runner.generate(requests, lambda request, reply: replies.__setitem__(request.key, reply))

@@ -17,8 +17,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import yaml
 
-from dataset_builder.invariants import folder_invariants, row_invariants
-from dataset_builder.schema import CAPABILITIES, PROMPT_STYLES, ROLES, SITUATIONS, features_for
+from agent_flan.core.schema import CAPABILITIES, PROMPT_STYLES, ROLES, SITUATIONS, features_for
+from agent_flan.dataset_builder.invariants import folder_invariants, row_invariants
 
 MAX_LISTED = 200
 
@@ -99,7 +99,8 @@ def validate_folder(folder: Path) -> list[str]:
         return [f"{readme}: {exc}"]
     declared_rows = {
         (info.get("config_name"), split.get("name")): split.get("num_examples")
-        for info in _mappings(meta.get("dataset_info")) for split in _mappings(info.get("splits"))
+        for info in _mappings(meta.get("dataset_info"))
+        for split in _mappings(info.get("splits"))
     }
     configs = meta.get("configs") or []
     if not isinstance(configs, list) or not configs:
@@ -123,8 +124,10 @@ def validate_folder(folder: Path) -> list[str]:
             files = sorted(folder.glob(pattern))
             escaped = [path for path in files if not _inside(folder, path)]
             if escaped:
-                problems.append(f"{where}: data_files path {pattern!r} reaches outside the folder through a link "
-                                f"({escaped[0].relative_to(folder).as_posix()})")
+                problems.append(
+                    f"{where}: data_files path {pattern!r} reaches outside the folder through a link "
+                    f"({escaped[0].relative_to(folder).as_posix()})"
+                )
                 continue
             if not files:
                 problems.append(f"{where}: no files match {pattern!r}")
@@ -163,9 +166,11 @@ def _undeclared_configs(folder: Path, declared: set[str], readme: Path) -> list[
     data = folder / "data"
     if not data.is_dir():
         return []
-    return [f"data/{entry.name}: config folder not declared in the card's configs: ({readme.name})"
-            for entry in sorted(os.scandir(data), key=lambda e: e.name)
-            if entry.is_dir() and not entry.name.startswith(".") and entry.name not in declared]
+    return [
+        f"data/{entry.name}: config folder not declared in the card's configs: ({readme.name})"
+        for entry in sorted(os.scandir(data), key=lambda e: e.name)
+        if entry.is_dir() and not entry.name.startswith(".") and entry.name not in declared
+    ]
 
 
 def _check_split(config: str, split: str, files: list[Path], declared: int | None, folder: Path) -> list[str]:

@@ -16,8 +16,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dataset_builder.schema import features_for
-from dataset_builder.transforms.rows import span_texts, unit_hash
+from agent_flan.core.schema import features_for
+from agent_flan.dataset_builder.transforms.rows import span_texts, unit_hash
 
 ROW_GROUP = 1000
 
@@ -94,8 +94,15 @@ class ConfigStats:
 class ShardedParquetSink:
     """One config/split: row groups of ROW_GROUP rows, a new shard every `rows_per_shard` rows."""
 
-    def __init__(self, folder: Path, config: str, split: str, rows_per_shard: int,
-                 count_tokens: Callable[[list[str]], list[int]] | None = None, tokenizer_name: str = ""):
+    def __init__(
+        self,
+        folder: Path,
+        config: str,
+        split: str,
+        rows_per_shard: int,
+        count_tokens: Callable[[list[str]], list[int]] | None = None,
+        tokenizer_name: str = "",
+    ):
         self.folder = folder / "data" / config
         self.config, self.split = config, split
         self.rows_per_shard = rows_per_shard
@@ -186,4 +193,4 @@ class MixtureBuckets:
 
 # The output folder (staging, the --out rule, the lock) lives in output_folder.py; re-exported here
 # because the build imports it from the writer.
-from dataset_builder.output_folder import StagedFolder  # noqa: E402,F401
+from agent_flan.dataset_builder.output_folder import StagedFolder  # noqa: E402,F401

@@ -72,8 +72,17 @@ class ReplyCache:
     def put(self, key: str, item_id: str, model: str, prompt_hash: str, reply: str) -> None:
         """Remember a reply and append it to the file at once (thread-safe)."""
         entry = CachedReply(key, item_id, model, prompt_hash, reply)
-        line = json.dumps({"key": key, "id": item_id, "model": model, "prompt_hash": prompt_hash,
-                           "reply": reply, "time": round(time.time(), 3)}, ensure_ascii=False)
+        line = json.dumps(
+            {
+                "key": key,
+                "id": item_id,
+                "model": model,
+                "prompt_hash": prompt_hash,
+                "reply": reply,
+                "time": round(time.time(), 3),
+            },
+            ensure_ascii=False,
+        )
         with self._lock:
             self._entries[key] = entry
             if self.path is None:

@@ -36,22 +36,38 @@ written beside OUT (same name, .md).
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register `eval` on the main CLI's subparsers."""
     parser = subparsers.add_parser(
-        "eval", help="measure tool-call hallucination (Agent-H) of a model or an endpoint",
+        "eval",
+        help="measure tool-call hallucination (Agent-H) of a model or an endpoint",
         description="Run a model on the agent_h config of the Agent-FLAN dataset and score, with the shared "
-                    "tool-call detector, how often it calls tools it must not (HScore, as in the paper) and how "
-                    "often it calls them when it must (relevance), with a balanced score of the two.",
-        epilog=EVAL_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "tool-call detector, how often it calls tools it must not (HScore, as in the paper) and how "
+        "often it calls them when it must (relevance), with a balanced score of the two.",
+        epilog=EVAL_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     what = parser.add_argument_group("what to evaluate (one of)")
-    what.add_argument("--model", metavar="PATH_OR_ID", help="local folder, Hub id, or `smollm2` (the prepared offline model)")
+    what.add_argument(
+        "--model", metavar="PATH_OR_ID", help="local folder, Hub id, or `smollm2` (the prepared offline model)"
+    )
     what.add_argument("--adapter", metavar="PATH_OR_ID", help="PEFT adapter to load on top of --model")
-    what.add_argument("--endpoint", metavar="URL", help="OpenAI-compatible server: http://host:port[/v1[/chat/completions]]")
+    what.add_argument(
+        "--endpoint", metavar="URL", help="OpenAI-compatible server: http://host:port[/v1[/chat/completions]]"
+    )
     what.add_argument("--model-name", metavar="NAME", help="model name to send to --endpoint")
-    what.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), type=Path,
-                      help="print two results files side by side instead of running anything")
+    what.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("A.json", "B.json"),
+        type=Path,
+        help="print two results files side by side instead of running anything",
+    )
 
     data = parser.add_argument_group("data and output")
-    data.add_argument("--dataset", default="agent-flan", metavar="DIR_OR_ID",
-                      help="dataset folder or Hub id holding the agent_h config (default: ./agent-flan)")
+    data.add_argument(
+        "--dataset",
+        default="agent-flan",
+        metavar="DIR_OR_ID",
+        help="dataset folder or Hub id holding the agent_h config (default: ./agent-flan)",
+    )
     data.add_argument("--split", default="test", help=argparse.SUPPRESS)
     data.add_argument("--limit", type=int, metavar="N", help="only the first N items (dataset order)")
     data.add_argument("--out", type=Path, default=Path("results.json"), help="results JSON (default: results.json)")
@@ -65,42 +81,74 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     gen.add_argument("--max-new-tokens", type=int, default=256, metavar="N", help="default 256")
     gen.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     gen.add_argument("--top-p", type=float, default=1.0, help="with --temperature > 0")
-    gen.add_argument("--native-tools", action="store_true",
-                     help="also pass the tools to the chat template / the API `tools` field (the system prompt "
-                          "already lists them in the item's style)")
+    gen.add_argument(
+        "--native-tools",
+        action="store_true",
+        help="also pass the tools to the chat template / the API `tools` field (the system prompt "
+        "already lists them in the item's style)",
+    )
 
     local = parser.add_argument_group("local model")
     local.add_argument("--batch-size", type=int, default=8, metavar="N", help="prompts per generate() call (default 8)")
     local.add_argument("--load-in-4bit", action="store_true", help="NF4 quantisation through bitsandbytes")
-    local.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16", "float16"),
-                       help="auto: float32 on CPU, the checkpoint's dtype on GPU")
+    local.add_argument(
+        "--dtype",
+        default="auto",
+        choices=("auto", "float32", "bfloat16", "float16"),
+        help="auto: float32 on CPU, the checkpoint's dtype on GPU",
+    )
     local.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    local.add_argument("--chat-template", metavar="FILE.jinja", help="use this chat template instead of the tokenizer's")
+    local.add_argument(
+        "--chat-template", metavar="FILE.jinja", help="use this chat template instead of the tokenizer's"
+    )
     local.add_argument("--trust-remote-code", action="store_true", help="allow the model repo's own Python code")
-    local.add_argument("--threads", type=int, metavar="N",
-                       help="CPU threads for generation (default: torch's; on a busy shared CPU, 1 can be much faster)")
+    local.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="CPU threads for generation (default: torch's; on a busy shared CPU, 1 can be much faster)",
+    )
 
     remote = parser.add_argument_group("endpoint")
-    remote.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="NAME",
-                        help="environment variable holding the API key (default OPENAI_API_KEY). The key is sent "
-                             "only in the Authorization header: never printed, and scrubbed from replies and errors "
-                             "before they reach the results, the reply cache or the terminal")
+    remote.add_argument(
+        "--api-key-env",
+        default="OPENAI_API_KEY",
+        metavar="NAME",
+        help="environment variable holding the API key (default OPENAI_API_KEY). The key is sent "
+        "only in the Authorization header: never printed, and scrubbed from replies and errors "
+        "before they reach the results, the reply cache or the terminal",
+    )
     remote.add_argument("--concurrency", type=int, default=8, metavar="N", help="requests in flight (default 8)")
     remote.add_argument("--max-retries", type=int, default=5, metavar="N", help="retries per request (default 5)")
-    remote.add_argument("--retry-wait", type=float, default=1.0, metavar="S",
-                        help="first backoff in seconds, doubled per retry (default 1)")
-    remote.add_argument("--timeout", type=float, default=120.0, metavar="S",
-                        help="deadline of one whole request: connect, send and the complete answer (default 120); "
-                             "a server that drips its answer is cut off at S seconds and the attempt counts as a "
-                             "timeout in the results (run.timeouts)")
-    remote.add_argument("--retry-budget", type=float, default=None, metavar="S",
-                        help="all attempts for one item, backoff waits included, end within S seconds "
-                             "(default 3 x --timeout); then the run stops with exit 1 and keeps the cache")
+    remote.add_argument(
+        "--retry-wait",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="first backoff in seconds, doubled per retry (default 1)",
+    )
+    remote.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="deadline of one whole request: connect, send and the complete answer (default 120); "
+        "a server that drips its answer is cut off at S seconds and the attempt counts as a "
+        "timeout in the results (run.timeouts)",
+    )
+    remote.add_argument(
+        "--retry-budget",
+        type=float,
+        default=None,
+        metavar="S",
+        help="all attempts for one item, backoff waits included, end within S seconds "
+        "(default 3 x --timeout); then the run stops with exit 1 and keeps the cache",
+    )
     parser.set_defaults(handler=run_eval)
 
 
 def _check(args: argparse.Namespace) -> None:
-    from dataset_builder.errors import BadInputError
+    from agent_flan.core.errors import BadInputError
 
     if args.compare:
         if args.model or args.endpoint:
@@ -123,7 +171,7 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from evaluation.report import compare_markdown, load_results
+    from agent_flan.evaluation.report import compare_markdown, load_results
 
     first, second = (load_results(path) for path in args.compare)
     print(compare_markdown(first, second, (args.compare[0].name, args.compare[1].name)), end="")
@@ -135,49 +183,88 @@ def run_eval(args: argparse.Namespace) -> int:
     _check(args)
     if args.compare:
         return _compare(args)
-    from dataset_builder.errors import BadInputError
-    from evaluation.cache import ReplyCache
-    from evaluation.items import load_items
-    from evaluation.pipeline import evaluate
-    from evaluation.report import markdown, write_results
-    from evaluation.runners import GenerationSettings
+    from agent_flan.core.errors import BadInputError
+    from agent_flan.core.runners import GenerationSettings
+    from agent_flan.evaluation.cache import ReplyCache
+    from agent_flan.evaluation.items import load_items
+    from agent_flan.evaluation.pipeline import evaluate
+    from agent_flan.evaluation.report import markdown, write_results
 
-    settings = GenerationSettings(max_new_tokens=args.max_new_tokens, temperature=args.temperature,
-                                  top_p=args.top_p, seed=args.seed, native_tools=args.native_tools)
+    settings = GenerationSettings(
+        max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        seed=args.seed,
+        native_tools=args.native_tools,
+    )
     items = load_items(args.dataset, args.limit, args.split)
     if not items:
         raise BadInputError(f"{args.dataset}: the agent_h {args.split} split has no items")
     if args.endpoint:
-        from evaluation.runners.endpoint import (
+        from agent_flan.core.runners.endpoint import (
             EndpointConfig,
             EndpointError,
             EndpointRunner,
         )
 
-        runner = EndpointRunner(EndpointConfig(
-            url=args.endpoint, model_name=args.model_name, api_key_env=args.api_key_env,
-            concurrency=args.concurrency, max_retries=args.max_retries, timeout=args.timeout,
-            backoff_base=args.retry_wait, retry_budget=args.retry_budget), settings)
+        runner = EndpointRunner(
+            EndpointConfig(
+                url=args.endpoint,
+                model_name=args.model_name,
+                api_key_env=args.api_key_env,
+                concurrency=args.concurrency,
+                max_retries=args.max_retries,
+                timeout=args.timeout,
+                backoff_base=args.retry_wait,
+                retry_budget=args.retry_budget,
+            ),
+            settings,
+        )
         failures: tuple[type[BaseException], ...] = (EndpointError,)
     else:
-        from evaluation.runners.local import LocalModelConfig, LocalRunner
+        from agent_flan.core.runners.local import LocalModelConfig, LocalRunner
 
-        runner = LocalRunner.load(LocalModelConfig(
-            model=args.model, adapter=args.adapter, load_in_4bit=args.load_in_4bit, dtype=args.dtype,
-            device=args.device, trust_remote_code=args.trust_remote_code, chat_template=args.chat_template),
-            settings, batch_size=args.batch_size, threads=args.threads)
+        runner = LocalRunner.load(
+            LocalModelConfig(
+                model=args.model,
+                adapter=args.adapter,
+                load_in_4bit=args.load_in_4bit,
+                dtype=args.dtype,
+                device=args.device,
+                trust_remote_code=args.trust_remote_code,
+                chat_template=args.chat_template,
+            ),
+            settings,
+            batch_size=args.batch_size,
+            threads=args.threads,
+        )
         failures = ()
     cache_path = None if args.no_cache else (args.cache or args.out.with_suffix(".cache.jsonl"))
     cache = ReplyCache(cache_path)
     progress = not args.no_progress
     try:
-        result = evaluate(items, runner, settings, cache, progress=progress, resamples=args.bootstrap,
-                          seed=args.seed, run_info={"dataset": args.dataset, "split": args.split, "limit": args.limit,
-                                                    "cache": str(cache_path) if cache_path else None})
+        result = evaluate(
+            items,
+            runner,
+            settings,
+            cache,
+            progress=progress,
+            resamples=args.bootstrap,
+            seed=args.seed,
+            run_info={
+                "dataset": args.dataset,
+                "split": args.split,
+                "limit": args.limit,
+                "cache": str(cache_path) if cache_path else None,
+            },
+        )
     except (KeyboardInterrupt, *failures) as exc:
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
-        kept = f"{len(cache)} replies are cached in {cache_path}; run the same command again to resume" \
-            if cache_path else "--no-cache: nothing was kept"
+        kept = (
+            f"{len(cache)} replies are cached in {cache_path}; run the same command again to resume"
+            if cache_path
+            else "--no-cache: nothing was kept"
+        )
         print(f"agent-flan eval: {reason}\n{kept}", file=sys.stderr)
         return 1
     data = result.to_dict()
@@ -185,9 +272,3 @@ def run_eval(args: argparse.Namespace) -> int:
     print(markdown(data), end="")
     print(f"\nwrote {json_path} and {md_path} ({result.run['cached']} cached, {result.run['generated']} generated)")
     return 0
-
-
-if __name__ == "__main__":  # `python -m evaluation.cli eval ...` is `agent-flan eval ...`
-    from agent_flan.cli import main
-
-    raise SystemExit(main())

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from evaluation.detector import detect, tool_names
+from agent_flan.core.toolcalls.detect import detect, tool_names
 
 _EPILOG = """\
 example:
@@ -66,8 +66,10 @@ def _load_tools(value: str) -> list:
         raise ValueError(f"{source} must be a JSON list of function schemas, got {type(tools).__name__}")
     for position, entry in enumerate(tools):
         if not tool_names([entry]):
-            raise ValueError(f"{source}: entry {position} has no tool name (expected {{\"name\": ...}} "
-                             f"or {{\"type\": \"function\", \"function\": {{\"name\": ...}}}})")
+            raise ValueError(
+                f'{source}: entry {position} has no tool name (expected {{"name": ...}} '
+                f'or {{"type": "function", "function": {{"name": ...}}}})'
+            )
     return tools
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataset_builder.errors import BadInputError
+from agent_flan.core.errors import BadInputError
 
 REQUIRED_COLUMNS = ("id", "messages", "tools", "situation", "prompt_style", "should_call", "expected_tool")
 

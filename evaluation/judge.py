@@ -10,9 +10,9 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from evaluation.detector import Verdict, detect
-from evaluation.items import EvalItem
-from evaluation.keywords import keyword_hit
+from agent_flan.core.toolcalls.detect import Verdict, detect
+from agent_flan.evaluation.items import EvalItem
+from agent_flan.evaluation.keywords import keyword_hit
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ import re
 REACT_KEYWORDS = re.compile(r"\b(?:Thought|Action(?:[ _]?Input)?)\s*:", re.I)
 
 # First-person intent to use/call/invoke something, the paper's two examples plus close variants.
-_SUBJECT = r"(?:I\s+will|I'll|I\s+need\s+to|I\s+have\s+to|I\s+must|I\s+should|let\s+me|I\s+am\s+going\s+to|I'm\s+going\s+to)"
+_SUBJECT = (
+    r"(?:I\s+will|I'll|I\s+need\s+to|I\s+have\s+to|I\s+must|I\s+should|let\s+me|I\s+am\s+going\s+to|I'm\s+going\s+to)"
+)
 GENERAL_PHRASES = re.compile(rf"\b{_SUBJECT}\s+(?:first\s+|now\s+)?(?:use|call|invoke|utilize)\b", re.I)
 
 

@@ -18,14 +18,22 @@ from typing import Any
 
 import numpy as np
 
-from dataset_builder.schema import PROMPT_STYLES, SITUATIONS
-from evaluation.judge import Judgement
+from agent_flan.core.schema import PROMPT_STYLES, SITUATIONS
+from agent_flan.evaluation.judge import Judgement
 
 # The order of the summary table; the first five are the CLI contract (DESIGN.md).
 SUMMARY_KEYS = (
-    "h_react", "h_general", "hscore", "relevance", "balanced",
-    "h_react_keyword", "h_general_keyword", "hscore_keyword",
-    "relevance_expected_tool", "relevance_args_valid", "accuracy",
+    "h_react",
+    "h_general",
+    "hscore",
+    "relevance",
+    "balanced",
+    "h_react_keyword",
+    "h_general_keyword",
+    "hscore_keyword",
+    "relevance_expected_tool",
+    "relevance_args_valid",
+    "accuracy",
 )
 DESCRIPTIONS = {
     "h_react": "H_ReAct: ReAct-prompt items that must not call, whose reply calls a tool (detector)",
@@ -62,8 +70,9 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {key: _round(self.metrics.get(key)) for key in SUMMARY_KEYS}
-        data["ci95"] = {key: (None if iv is None else [_round(iv.low), _round(iv.high)])
-                        for key, iv in self.intervals.items()}
+        data["ci95"] = {
+            key: (None if iv is None else [_round(iv.low), _round(iv.high)]) for key, iv in self.intervals.items()
+        }
         data["counts"] = dict(self.counts)
         data["breakdown"] = self.breakdown
         data["by_situation"] = self.by_situation
@@ -159,8 +168,9 @@ def _strata(items: Sequence[Judgement]) -> list[np.ndarray]:
     return [np.asarray(v) for _, v in sorted(cells.items())]
 
 
-def bootstrap_intervals(items: Sequence[Judgement], resamples: int = 1000, seed: int = 0,
-                        confidence: float = 0.95) -> dict[str, Interval | None]:
+def bootstrap_intervals(
+    items: Sequence[Judgement], resamples: int = 1000, seed: int = 0, confidence: float = 0.95
+) -> dict[str, Interval | None]:
     """Stratified percentile bootstrap; the same seed gives the same intervals."""
     if not items or resamples <= 0:
         return {key: None for key in SUMMARY_KEYS}
@@ -224,8 +234,7 @@ def breakdown(items: Sequence[Judgement]) -> tuple[list[dict], list[dict], list[
 # --------------------------------------------------------------------------- entry point
 
 
-def summarize(items: Sequence[Judgement], resamples: int = 1000, seed: int = 0,
-              confidence: float = 0.95) -> Summary:
+def summarize(items: Sequence[Judgement], resamples: int = 1000, seed: int = 0, confidence: float = 0.95) -> Summary:
     """Point estimates, intervals, counts and breakdowns for one run."""
     if items:
         point = {key: _value(v) for key, v in _formulas(_columns(items)).items()}
@@ -247,5 +256,3 @@ def summarize(items: Sequence[Judgement], resamples: int = 1000, seed: int = 0,
         by_prompt_style=per_style,
         bootstrap={"resamples": resamples, "seed": seed, "confidence": confidence, "method": "stratified percentile"},
     )
-
-

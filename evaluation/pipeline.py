@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from evaluation.cache import ReplyCache, cache_key
-from evaluation.items import EvalItem, prompt_hash, request_messages
-from evaluation.judge import Judgement, judge
-from evaluation.metrics import Summary, summarize
-from evaluation.runners import GenerationSettings, Request, Runner
+from agent_flan.core.runners import GenerationSettings, Request, Runner
+from agent_flan.evaluation.cache import ReplyCache, cache_key
+from agent_flan.evaluation.items import EvalItem, prompt_hash, request_messages
+from agent_flan.evaluation.judge import Judgement, judge
+from agent_flan.evaluation.metrics import Summary, summarize
 
 
 @dataclass
@@ -45,9 +45,15 @@ def build_requests(items: Sequence[EvalItem], model_key: str, settings: Generati
     requests = []
     for item in items:
         digest = prompt_hash(item, settings.to_dict(), settings.native_tools)
-        requests.append(Request(key=cache_key(item.id, model_key, digest), item_id=item.id,
-                                messages=request_messages(item), tools=list(item.tools) or None,
-                                prompt_hash=digest))
+        requests.append(
+            Request(
+                key=cache_key(item.id, model_key, digest),
+                item_id=item.id,
+                messages=request_messages(item),
+                tools=list(item.tools) or None,
+                prompt_hash=digest,
+            )
+        )
     return requests
 
 
@@ -63,17 +69,30 @@ def _versions() -> dict[str, str]:
     return versions
 
 
-def evaluate(items: Sequence[EvalItem], runner: Runner, settings: GenerationSettings, cache: ReplyCache,
-             progress: bool = True, resamples: int = 1000, seed: int = 0, run_info: dict[str, Any] | None = None
-             ) -> RunResult:
+def evaluate(
+    items: Sequence[EvalItem],
+    runner: Runner,
+    settings: GenerationSettings,
+    cache: ReplyCache,
+    progress: bool = True,
+    resamples: int = 1000,
+    seed: int = 0,
+    run_info: dict[str, Any] | None = None,
+) -> RunResult:
     """Answer every item not yet in the cache, judge all of them, and summarise."""
     from tqdm.auto import tqdm
 
     requests = build_requests(items, runner.model_key, settings)
     cached = {r.item_id for r in requests if r.key in cache}
     pending = [r for r in requests if r.key not in cache]
-    bar = tqdm(total=len(requests), initial=len(requests) - len(pending), desc="agent-h", unit="item",
-               disable=not progress or None, dynamic_ncols=True)
+    bar = tqdm(
+        total=len(requests),
+        initial=len(requests) - len(pending),
+        desc="agent-h",
+        unit="item",
+        disable=not progress or None,
+        dynamic_ncols=True,
+    )
     model_key = runner.model_key
 
     def on_reply(request: Request, reply: str) -> None:

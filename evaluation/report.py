@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.errors import BadInputError
-from evaluation.metrics import SUMMARY_KEYS
+from agent_flan.core.errors import BadInputError
+from agent_flan.evaluation.metrics import SUMMARY_KEYS
 
 LABELS = {
     "h_react": "H_ReAct (detector) ↓",
@@ -68,8 +68,10 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     for cell in summary.get("breakdown", []):
         should = "yes" if cell["n_should_call"] == cell["n"] else ("no" if cell["n_should_call"] == 0 else "mixed")
-        lines.append(f"| {cell['situation']} | {cell['prompt_style']} | {cell['n']} | {should} | "
-                     f"{_fmt(cell['call_rate'])} | {_fmt(cell['keyword_rate'])} | {_fmt(cell['correct_rate'])} |")
+        lines.append(
+            f"| {cell['situation']} | {cell['prompt_style']} | {cell['n']} | {should} | "
+            f"{_fmt(cell['call_rate'])} | {_fmt(cell['keyword_rate'])} | {_fmt(cell['correct_rate'])} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -109,7 +111,9 @@ def compare_markdown(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str
     head_a, head_b = f"{names[0]}: {run_label(a)}", f"{names[1]}: {run_label(b)}"
     lines = [f"| metric | {head_a} | {head_b} | B − A |", "|---|---:|---:|---:|"]
     for key in SUMMARY_KEYS:
-        lines.append(f"| {LABELS[key]} | {_fmt(sa.get(key))} | {_fmt(sb.get(key))} | {_delta(sa.get(key), sb.get(key))} |")
+        lines.append(
+            f"| {LABELS[key]} | {_fmt(sa.get(key))} | {_fmt(sb.get(key))} | {_delta(sa.get(key), sb.get(key))} |"
+        )
     items_a, items_b = sa.get("counts", {}).get("items"), sb.get("counts", {}).get("items")
     lines.append(f"| items | {items_a} | {items_b} | |")
     cells_b = {(c["situation"], c["prompt_style"]): c for c in sb.get("breakdown", [])}

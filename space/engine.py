@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from space.settings import Settings, resolve_model_path
+from agent_flan.space.settings import Settings, resolve_model_path
 
 # ChatML, for models whose tokenizer has no chat template of its own (plain base checkpoints).
 FALLBACK_TEMPLATE = (
@@ -77,8 +77,14 @@ class TransformersEngine:
     thread feeding a TextIteratorStreamer; closing the consumer stops the thread at the next token.
     """
 
-    def __init__(self, model: str, adapter: str | None = None, trust_remote_code: bool = False,
-                 max_input_tokens: int = 3_072, device: str | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        adapter: str | None = None,
+        trust_remote_code: bool = False,
+        max_input_tokens: int = 3_072,
+        device: str | None = None,
+    ) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -115,25 +121,31 @@ class TransformersEngine:
     def describe(self) -> str:
         adapter = f"`{self.adapter_name}`" if self.adapter_name else "none"
         dtype = str(self.model.dtype).removeprefix("torch.")
-        return (f"**Model** `{self.model_name}` · **adapter** {adapter} · **device** {self.device} ({dtype}) · "
-                f"**prompt** {self.template_note}, greedy decoding")
+        return (
+            f"**Model** `{self.model_name}` · **adapter** {adapter} · **device** {self.device} ({dtype}) · "
+            f"**prompt** {self.template_note}, greedy decoding"
+        )
 
     def stream(self, messages: list[dict[str, str]], variant: str, max_new_tokens: int) -> Iterator[str]:
         import torch
         from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
-        enc = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_dict=True,
-                                                 return_tensors="pt")
+        enc = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_dict=True, return_tensors="pt"
+        )
         length = int(enc["input_ids"].shape[1])
         if length > self.max_input_tokens:
-            raise InputTooLong(f"The prompt is {length:,} tokens (system prompt, tools and question); "
-                               f"the limit is {self.max_input_tokens:,}. Offer fewer tools or shorten the question.")
+            raise InputTooLong(
+                f"The prompt is {length:,} tokens (system prompt, tools and question); "
+                f"the limit is {self.max_input_tokens:,}. Offer fewer tools or shorten the question."
+            )
         enc = {key: value.to(self.device) for key, value in enc.items()}
         stop = threading.Event()
 
         class _StopWhenAsked(StoppingCriteria):
-            def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor,
-                         **kwargs: Any) -> torch.BoolTensor:
+            def __call__(
+                self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs: Any
+            ) -> torch.BoolTensor:
                 return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool, device=input_ids.device)
 
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=300)
@@ -145,9 +157,17 @@ class TransformersEngine:
                 off = variant == "base" and self.adapter_name
                 switch = self.model.disable_adapter() if off else contextlib.nullcontext()
                 with torch.inference_mode(), switch:
-                    self.model.generate(**enc, streamer=streamer, max_new_tokens=max_new_tokens, do_sample=False,
-                                        temperature=None, top_p=None, top_k=None, pad_token_id=pad,
-                                        stopping_criteria=StoppingCriteriaList([_StopWhenAsked()]))
+                    self.model.generate(
+                        **enc,
+                        streamer=streamer,
+                        max_new_tokens=max_new_tokens,
+                        do_sample=False,
+                        temperature=None,
+                        top_p=None,
+                        top_k=None,
+                        pad_token_id=pad,
+                        stopping_criteria=StoppingCriteriaList([_StopWhenAsked()]),
+                    )
             except BaseException as exc:  # reported to the consumer, which re-raises it
                 failure.append(exc)
                 streamer.end()
@@ -192,8 +212,10 @@ def scripted_reply(messages: list[dict[str, str]]) -> str:
     words = re.findall(r"[A-Z][\w,]*(?: [A-Z][\w]*)*", query) or [query.strip()]
     arguments = {props[0]: words[-1]} if props else {}
     if "Action Input" in system:
-        return (f"Thought: I should use {tool['name']} for this.\nAction: {tool['name']}\n"
-                f"Action Input: {json.dumps(arguments)}")
+        return (
+            f"Thought: I should use {tool['name']} for this.\nAction: {tool['name']}\n"
+            f"Action Input: {json.dumps(arguments)}"
+        )
     return json.dumps({"name": tool["name"], "arguments": arguments})
 
 
@@ -202,8 +224,12 @@ class ScriptedEngine:
 
     device = "cpu"
 
-    def __init__(self, reply: Callable[[list[dict[str, str]]], str] = scripted_reply, delay: float = 0.0,
-                 with_adapter: bool = True) -> None:
+    def __init__(
+        self,
+        reply: Callable[[list[dict[str, str]]], str] = scripted_reply,
+        delay: float = 0.0,
+        with_adapter: bool = True,
+    ) -> None:
         self.reply, self.delay = reply, delay
         self.variants = [Variant("base", "Base: scripted stand-in")]
         if with_adapter:
@@ -227,6 +253,9 @@ def load_engine(settings: Settings) -> TransformersEngine:
         import torch
 
         torch.set_num_threads(settings.torch_threads)
-    return TransformersEngine(resolve_model_path(settings.model),
-                              adapter=settings.adapter, trust_remote_code=settings.trust_remote_code,
-                              max_input_tokens=settings.max_input_tokens)
+    return TransformersEngine(
+        resolve_model_path(settings.model),
+        adapter=settings.adapter,
+        trust_remote_code=settings.trust_remote_code,
+        max_input_tokens=settings.max_input_tokens,
+    )

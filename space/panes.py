@@ -16,12 +16,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataset_builder.transforms.glaive import system_prompt
-from evaluation.detector import Verdict, detect
-from space.engine import ChatEngine
-from space.settings import MAX_NEW_TOKENS_CAP, MAX_OBSERVATION_CHARS, MAX_QUERY_CHARS
-from space.tool_schema import ToolSchemaError, parse_tools
-from space.untrusted import as_text, code_block, reply_markdown, shorten
+from agent_flan.core.prompts import agent_h_system as system_prompt
+from agent_flan.core.toolcalls.detect import Verdict, detect
+from agent_flan.space.engine import ChatEngine
+from agent_flan.space.settings import MAX_NEW_TOKENS_CAP, MAX_OBSERVATION_CHARS, MAX_QUERY_CHARS
+from agent_flan.space.tool_schema import ToolSchemaError, parse_tools
+from agent_flan.space.untrusted import as_text, code_block, reply_markdown, shorten
 
 STYLES = ("general", "react")
 
@@ -67,9 +67,17 @@ class Request:
         return key == "tools" and self.needs_tool
 
 
-def check_request(query: str | None, tools_json: str | None, irrelevant_json: str | None, needs_tool: bool | None,
-                  variant: str | None, style: str | None, max_new_tokens: float | None, observation: str | None,
-                  variants: Sequence[str]) -> Request:
+def check_request(
+    query: str | None,
+    tools_json: str | None,
+    irrelevant_json: str | None,
+    needs_tool: bool | None,
+    variant: str | None,
+    style: str | None,
+    max_new_tokens: float | None,
+    observation: str | None,
+    variants: Sequence[str],
+) -> Request:
     """Validate everything a client can send (the API bypasses the UI's own limits)."""
     query = (query or "").strip()
     if not query:
@@ -95,8 +103,9 @@ def check_request(query: str | None, tools_json: str | None, irrelevant_json: st
         raise RequestError(f"Max new tokens must be between 1 and {MAX_NEW_TOKENS_CAP}, not {tokens}.")
     observation = (observation or "").strip()
     if len(observation) > MAX_OBSERVATION_CHARS:
-        raise RequestError(f"The simulated observation is {len(observation):,} characters; "
-                           f"the limit is {MAX_OBSERVATION_CHARS:,}.")
+        raise RequestError(
+            f"The simulated observation is {len(observation):,} characters; the limit is {MAX_OBSERVATION_CHARS:,}."
+        )
     return Request(query, tools, irrelevant, bool(needs_tool), variant, style, tokens, observation)
 
 
@@ -107,8 +116,10 @@ def _quote(value: object) -> str:
 
 def pane_messages(request: Request, key: str) -> list[dict[str, str]]:
     """The Agent-H prompt for one pane: style-specific system prompt listing that pane's tools."""
-    return [{"role": "system", "content": system_prompt(request.style, request.pane_tools(key))},
-            {"role": "user", "content": request.query}]
+    return [
+        {"role": "system", "content": system_prompt(request.style, request.pane_tools(key))},
+        {"role": "user", "content": request.query},
+    ]
 
 
 # --------------------------------------------------------------------------- judging
@@ -148,10 +159,12 @@ def badge_html(pane: Pane, badge: Badge | None, note: str = "") -> str:
     background, colour = _COLOURS[None if badge is None else badge.as_expected]
     label = html.escape(badge.label if badge else note or "not run yet")
     detail = _inline_code(badge.detail) if badge else html.escape(pane.blurb)
-    return (f'<div class="af-badge" data-kind="{badge.kind if badge else "none"}" style="display:flex;gap:.5em;'
-            f'align-items:center;flex-wrap:wrap;min-height:4em"><span style="background:{background};color:{colour};'
-            f'border:1px solid {colour};border-radius:999px;padding:2px 10px;font-weight:600">{label}</span>'
-            f'<span style="opacity:.75;font-size:.9em">{detail}</span></div>')
+    return (
+        f'<div class="af-badge" data-kind="{badge.kind if badge else "none"}" style="display:flex;gap:.5em;'
+        f'align-items:center;flex-wrap:wrap;min-height:4em"><span style="background:{background};color:{colour};'
+        f'border:1px solid {colour};border-radius:999px;padding:2px 10px;font-weight:600">{label}</span>'
+        f'<span style="opacity:.75;font-size:.9em">{detail}</span></div>'
+    )
 
 
 def _inline_code(text: str) -> str:
@@ -206,18 +219,23 @@ def _pretty(text: str) -> str:
 
 def waiting_view(query: str, note: str) -> list[dict[str, Any]]:
     """A pane before its turn: the question and a pending step."""
-    return [{"role": "user", "content": as_text(query)},
-            {"role": "assistant", "content": "", "metadata": {"title": note, "status": "pending"}}]
+    return [
+        {"role": "user", "content": as_text(query)},
+        {"role": "assistant", "content": "", "metadata": {"title": note, "status": "pending"}},
+    ]
 
 
 def streaming_view(query: str, text: str) -> list[dict[str, Any]]:
     """A pane while its reply streams in: the raw text so far."""
-    return [{"role": "user", "content": as_text(query)},
-            {"role": "assistant", "content": reply_markdown(text, cursor="▌")}]
+    return [
+        {"role": "user", "content": as_text(query)},
+        {"role": "assistant", "content": reply_markdown(text, cursor="▌")},
+    ]
 
 
-def final_view(query: str, reply: str, verdict: Verdict, badge: Badge, observation: str,
-               seconds: float) -> list[dict[str, Any]]:
+def final_view(
+    query: str, reply: str, verdict: Verdict, badge: Badge, observation: str, seconds: float
+) -> list[dict[str, Any]]:
     """A finished pane: each call as a collapsible step (name + arguments), the simulated
     observation if one was given, then the model's raw reply so parser misses stay visible."""
     messages: list[dict[str, Any]] = [{"role": "user", "content": as_text(query)}]
@@ -228,16 +246,36 @@ def final_view(query: str, reply: str, verdict: Verdict, badge: Badge, observati
     for call in verdict.calls:
         known = {True: "offered", False: "not offered", None: "unknown"}[call.known]
         log = f"{verdict.style} style · {known}" + ("" if call.arguments_valid else " · arguments are not valid JSON")
-        messages.append({"role": "assistant", "content": _arguments(call.arguments),
-                         "metadata": {"title": f"Tool call: {as_text(shorten(call.name)) or '(unnamed)'}",
-                                      "log": log}})
+        messages.append(
+            {
+                "role": "assistant",
+                "content": _arguments(call.arguments),
+                "metadata": {"title": f"Tool call: {as_text(shorten(call.name)) or '(unnamed)'}", "log": log},
+            }
+        )
     if observation:
-        messages.append({"role": "assistant", "content": code_block(_pretty(observation)),
-                         "metadata": {"title": "Simulated observation (not a real tool result)",
-                                      "log": "canned text; the call was not executed"}})
-    messages.append({"role": "assistant", "content": code_block(reply, "text"),
-                     "metadata": {"title": "Raw model output", "status": "done", "duration": round(seconds, 2),
-                                  "log": f"detector: {badge.label}"}})
+        messages.append(
+            {
+                "role": "assistant",
+                "content": code_block(_pretty(observation)),
+                "metadata": {
+                    "title": "Simulated observation (not a real tool result)",
+                    "log": "canned text; the call was not executed",
+                },
+            }
+        )
+    messages.append(
+        {
+            "role": "assistant",
+            "content": code_block(reply, "text"),
+            "metadata": {
+                "title": "Raw model output",
+                "status": "done",
+                "duration": round(seconds, 2),
+                "log": f"detector: {badge.label}",
+            },
+        }
+    )
     return messages
 
 
@@ -262,8 +300,12 @@ def empty_state(query: str = "", status: str = "") -> State:
 def run_comparison(engine: ChatEngine, request: Request) -> Iterator[State]:
     """Ask each pane in turn, yielding the whole state after every streamed chunk."""
     started = time.perf_counter()
-    state = State([waiting_view(request.query, f"waiting for pane {i}…") for i in range(1, len(PANES) + 1)],
-                  [badge_html(p, None, "waiting") for p in PANES], {}, "")
+    state = State(
+        [waiting_view(request.query, f"waiting for pane {i}…") for i in range(1, len(PANES) + 1)],
+        [badge_html(p, None, "waiting") for p in PANES],
+        {},
+        "",
+    )
     variant = next((v.label for v in engine.variants if v.value == request.variant), request.variant)
     for index, pane in enumerate(PANES):
         state.status = f"{variant}: generating pane {index + 1} of {len(PANES)}…"
@@ -277,13 +319,20 @@ def run_comparison(engine: ChatEngine, request: Request) -> Iterator[State]:
         offered = request.pane_tools(pane.key)
         verdict = detect(reply, offered)
         badge = judge(verdict, offered, request.should_call(pane.key))
-        state.chats[index] = final_view(request.query, reply, verdict, badge, request.observation,
-                                        time.perf_counter() - pane_started)
+        state.chats[index] = final_view(
+            request.query, reply, verdict, badge, request.observation, time.perf_counter() - pane_started
+        )
         state.badges[index] = badge_html(pane, badge)
-        state.verdicts[pane.key] = {"badge": badge.kind, "as_expected": badge.as_expected,
-                                    "expected_call": request.should_call(pane.key),
-                                    "tools_offered": [t["name"] for t in offered], "reply": reply,
-                                    **_bounded(verdict.to_dict())}
-    state.status = (f"Done · {variant} · {request.style} prompt style · {len(PANES)} panes in "
-                    f"{time.perf_counter() - started:.1f} s · tool calls are shown, never executed")
+        state.verdicts[pane.key] = {
+            "badge": badge.kind,
+            "as_expected": badge.as_expected,
+            "expected_call": request.should_call(pane.key),
+            "tools_offered": [t["name"] for t in offered],
+            "reply": reply,
+            **_bounded(verdict.to_dict()),
+        }
+    state.status = (
+        f"Done · {variant} · {request.style} prompt style · {len(PANES)} panes in "
+        f"{time.perf_counter() - started:.1f} s · tool calls are shown, never executed"
+    )
     yield state

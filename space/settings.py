@@ -79,10 +79,10 @@ def resolve_model_path(name: str, env: Mapping[str, str] | None = None) -> str:
     where nobody ran that command, it means the same model on the Hub instead.
     """
     try:
-        from training.models import resolve_model
+        from agent_flan.core.models import resolve_model
     except ImportError:  # the kit without its training part: only the Hub spelling is possible
         return SMOLLM2_HUB_ID if name.strip().lower() == DEFAULT_MODEL else name
-    from dataset_builder.errors import BadInputError
+    from agent_flan.core.errors import BadInputError
 
     try:
         return resolve_model(name)

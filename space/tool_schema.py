@@ -43,8 +43,9 @@ def parse_tools(text: str | None, label: str = "Tools") -> list[dict[str, Any]]:
     except json.JSONDecodeError as exc:
         raise ToolSchemaError(f"{label}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
     except RecursionError:  # json's decoder recurses per level: 10,000 brackets exhaust Python's stack
-        raise ToolSchemaError(f"{label}: the JSON is nested more than {MAX_DEPTH} levels deep; "
-                              f"the limit is {MAX_DEPTH}.") from None
+        raise ToolSchemaError(
+            f"{label}: the JSON is nested more than {MAX_DEPTH} levels deep; the limit is {MAX_DEPTH}."
+        ) from None
     depth = _depth(value)
     if depth > MAX_DEPTH:
         raise ToolSchemaError(f"{label}: the JSON is nested {depth} levels deep; the limit is {MAX_DEPTH}.")
@@ -98,7 +99,8 @@ def _required(prop: str) -> str:
 def _kind(value: object) -> str:
     """JSON name of a Python value's type, for messages."""
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number")
+        type(value), "a number"
+    )
 
 
 def _check_tool(entry: object, index: int, label: str) -> dict[str, Any]:
@@ -108,14 +110,16 @@ def _check_tool(entry: object, index: int, label: str) -> dict[str, Any]:
         raise ToolSchemaError(f"{where} is {_kind(entry)}; each tool must be an object with a `name`.")
     if "function" in entry and isinstance(entry["function"], dict):
         if entry.get("type", "function") != "function":
-            raise ToolSchemaError(f"{where}: `type` must be \"function\", got {_quote(entry['type'])}.")
+            raise ToolSchemaError(f'{where}: `type` must be "function", got {_quote(entry["type"])}.')
         entry = entry["function"]
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ToolSchemaError(f"{where} has no `name` (a non-empty string).")
     if not _NAME.fullmatch(name):
-        raise ToolSchemaError(f"{where}: name {_quote(name)} must start with a letter or _ and use only "
-                              "letters, digits, _ . - (64 characters at most).")
+        raise ToolSchemaError(
+            f"{where}: name {_quote(name)} must start with a letter or _ and use only "
+            "letters, digits, _ . - (64 characters at most)."
+        )
     where = f"{where} (`{name}`)"
     description = entry.get("description", "")
     if not isinstance(description, str):
@@ -130,24 +134,28 @@ def _check_parameters(parameters: object, where: str) -> None:
     if not isinstance(parameters, dict):
         raise ToolSchemaError(f"{where}: `parameters` must be an object (a JSON Schema), got {_kind(parameters)}.")
     if parameters.get("type", "object") != "object":
-        raise ToolSchemaError(f"{where}: parameters.type must be \"object\", got {_quote(parameters['type'])}.")
+        raise ToolSchemaError(f'{where}: parameters.type must be "object", got {_quote(parameters["type"])}.')
     properties = parameters.get("properties", {})
     if not isinstance(properties, dict):
         raise ToolSchemaError(f"{where}: parameters.properties must be an object, got {_kind(properties)}.")
     for prop, schema in properties.items():
         if not isinstance(schema, dict):
-            raise ToolSchemaError(f"{where}: parameters.properties{_path(prop)} must be an object, "
-                                  f"got {_kind(schema)}.")
+            raise ToolSchemaError(
+                f"{where}: parameters.properties{_path(prop)} must be an object, got {_kind(schema)}."
+            )
         kinds = schema.get("type")
         listed = kinds if isinstance(kinds, list) else [kinds] if kinds is not None else []
         bad = [k for k in listed if k not in _JSON_TYPES]
         if bad:
-            raise ToolSchemaError(f"{where}: parameters.properties{_path(prop)}.type {_quote(bad[0])} is not a JSON "
-                                  f"Schema type ({', '.join(sorted(_JSON_TYPES))}).")
+            raise ToolSchemaError(
+                f"{where}: parameters.properties{_path(prop)}.type {_quote(bad[0])} is not a JSON "
+                f"Schema type ({', '.join(sorted(_JSON_TYPES))})."
+            )
     required = parameters.get("required", [])
     if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
         raise ToolSchemaError(f"{where}: parameters.required must be a list of property names.")
     missing = [r for r in required if r not in properties]
     if missing:
-        raise ToolSchemaError(f"{where}: parameters.required names {_required(missing[0])}, which is not in "
-                              "parameters.properties.")
+        raise ToolSchemaError(
+            f"{where}: parameters.required names {_required(missing[0])}, which is not in parameters.properties."
+        )

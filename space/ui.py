@@ -11,12 +11,12 @@ from typing import Any
 
 import gradio as gr
 
-from space.engine import ChatEngine, InputTooLong, gpu
-from space.panes import PANES, RequestError, State, badge_html, check_request, empty_state, run_comparison
-from space.presets import DEFAULT_IRRELEVANT, DEFAULT_TOOLS, EXAMPLES, SITUATIONS, TOOL_PRESETS
-from space.settings import MAX_NEW_TOKENS_CAP, MAX_OBSERVATION_CHARS, MAX_QUERY_CHARS, Settings
-from space.tool_schema import MAX_TOOLS_CHARS, ToolSchemaError, parse_tools, tools_to_json
-from space.untrusted import as_text
+from agent_flan.space.engine import ChatEngine, InputTooLong, gpu
+from agent_flan.space.panes import PANES, RequestError, State, badge_html, check_request, empty_state, run_comparison
+from agent_flan.space.presets import DEFAULT_IRRELEVANT, DEFAULT_TOOLS, EXAMPLES, SITUATIONS, TOOL_PRESETS
+from agent_flan.space.settings import MAX_NEW_TOKENS_CAP, MAX_OBSERVATION_CHARS, MAX_QUERY_CHARS, Settings
+from agent_flan.space.tool_schema import MAX_TOOLS_CHARS, ToolSchemaError, parse_tools, tools_to_json
+from agent_flan.space.untrusted import as_text
 
 TITLE = "Agent-FLAN: does the model hallucinate a tool call?"
 INTRO = (
@@ -77,12 +77,21 @@ def build_app(engine: ChatEngine, settings: Settings | None = None) -> gr.Blocks
         for state in run_comparison(engine, request):
             yield _outputs(state)
 
-    def compare(query: str, tools_json: str, irrelevant_json: str, needs_tool: bool, model: str, style: str,
-                max_new_tokens: float, observation: str) -> Iterator[tuple[Any, ...]]:
+    def compare(
+        query: str,
+        tools_json: str,
+        irrelevant_json: str,
+        needs_tool: bool,
+        model: str,
+        style: str,
+        max_new_tokens: float,
+        observation: str,
+    ) -> Iterator[tuple[Any, ...]]:
         """Answer `query` in the three panes; a refused request returns the reason in `status`."""
         try:
-            request = check_request(query, tools_json, irrelevant_json, needs_tool, model, style, max_new_tokens,
-                                    observation, variants)
+            request = check_request(
+                query, tools_json, irrelevant_json, needs_tool, model, style, max_new_tokens, observation, variants
+            )
         except RequestError as exc:
             yield _outputs(empty_state(status=_error(str(exc))))
             return
@@ -95,17 +104,33 @@ def build_app(engine: ChatEngine, settings: Settings | None = None) -> gr.Blocks
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         gr.Markdown(engine.describe(), elem_id="model-info")
         with gr.Row(equal_height=False):
-            query = gr.Textbox(label="Question", placeholder="e.g. What's the weather like in Seattle right now?",
-                               lines=2, max_length=MAX_QUERY_CHARS, elem_id="query", scale=4)
+            query = gr.Textbox(
+                label="Question",
+                placeholder="e.g. What's the weather like in Seattle right now?",
+                lines=2,
+                max_length=MAX_QUERY_CHARS,
+                elem_id="query",
+                scale=4,
+            )
             with gr.Column(scale=2, min_width=260):
-                model = gr.Radio([(v.label, v.value) for v in engine.variants], value=variants[0],
-                                 label="Model", interactive=len(variants) > 1, elem_id="model")
-                style = gr.Radio([("General (JSON calls)", "general"), ("ReAct", "react")], value="general",
-                                 label="Prompt style (Agent-H)", elem_id="style")
+                model = gr.Radio(
+                    [(v.label, v.value) for v in engine.variants],
+                    value=variants[0],
+                    label="Model",
+                    interactive=len(variants) > 1,
+                    elem_id="model",
+                )
+                style = gr.Radio(
+                    [("General (JSON calls)", "general"), ("ReAct", "react")],
+                    value="general",
+                    label="Prompt style (Agent-H)",
+                    elem_id="style",
+                )
         with gr.Row():
             run = gr.Button("Compare", variant="primary", elem_id="run", scale=1)
-            needs_tool = gr.Checkbox(True, label="This question needs a tool (what pane ① should do)",
-                                     elem_id="needs-tool", scale=3)
+            needs_tool = gr.Checkbox(
+                True, label="This question needs a tool (what pane ① should do)", elem_id="needs-tool", scale=3
+            )
         status = gr.Markdown("", elem_id="status")
         chats, badges = [], []
         with gr.Row(equal_height=False):
@@ -114,56 +139,136 @@ def build_app(engine: ChatEngine, settings: Settings | None = None) -> gr.Blocks
                     badges.append(gr.HTML(badge_html(pane, None), elem_id=f"badge-{pane.key}"))
                     # Messages arrive as Markdown that renders as text (space/untrusted.py); Gradio's
                     # sanitiser stays on behind it, and LaTeX is off (no KaTeX on a model's `$$`).
-                    chats.append(gr.Chatbot(label=pane.title, height=470, sanitize_html=True, latex_delimiters=[],
-                                            autoscroll=False, elem_id=f"chat-{pane.key}", buttons=["copy_all"],
-                                            placeholder=f"**{pane.title}**<br>{pane.blurb}"))
+                    chats.append(
+                        gr.Chatbot(
+                            label=pane.title,
+                            height=470,
+                            sanitize_html=True,
+                            latex_delimiters=[],
+                            autoscroll=False,
+                            elem_id=f"chat-{pane.key}",
+                            buttons=["copy_all"],
+                            placeholder=f"**{pane.title}**<br>{pane.blurb}",
+                        )
+                    )
         with gr.Accordion("Tools", open=True):
             with gr.Row():
                 with gr.Column():
                     tools_preset = gr.Dropdown(list(TOOL_PRESETS), value=DEFAULT_TOOLS, label="Relevant tools: preset")
-                    tools_json = gr.Code(tools_to_json(TOOL_PRESETS[DEFAULT_TOOLS]), language="json", lines=8,
-                                         max_lines=20, label="Relevant tools (JSON function schemas, editable)",
-                                         interactive=True, elem_id="tools-json")
+                    tools_json = gr.Code(
+                        tools_to_json(TOOL_PRESETS[DEFAULT_TOOLS]),
+                        language="json",
+                        lines=8,
+                        max_lines=20,
+                        label="Relevant tools (JSON function schemas, editable)",
+                        interactive=True,
+                        elem_id="tools-json",
+                    )
                     tools_check = gr.Markdown(
                         tools_status(tools_to_json(TOOL_PRESETS[DEFAULT_TOOLS]), "Relevant tools"),
-                        elem_id="tools-check")
+                        elem_id="tools-check",
+                    )
                 with gr.Column():
-                    irrelevant_preset = gr.Dropdown(list(TOOL_PRESETS), value=DEFAULT_IRRELEVANT,
-                                                    label="Irrelevant tools: preset")
-                    irrelevant_json = gr.Code(tools_to_json(TOOL_PRESETS[DEFAULT_IRRELEVANT]), language="json",
-                                              lines=8, max_lines=20, interactive=True, elem_id="irrelevant-json",
-                                              label="Irrelevant tools (JSON function schemas, editable)")
+                    irrelevant_preset = gr.Dropdown(
+                        list(TOOL_PRESETS), value=DEFAULT_IRRELEVANT, label="Irrelevant tools: preset"
+                    )
+                    irrelevant_json = gr.Code(
+                        tools_to_json(TOOL_PRESETS[DEFAULT_IRRELEVANT]),
+                        language="json",
+                        lines=8,
+                        max_lines=20,
+                        interactive=True,
+                        elem_id="irrelevant-json",
+                        label="Irrelevant tools (JSON function schemas, editable)",
+                    )
                     irrelevant_check = gr.Markdown(
                         tools_status(tools_to_json(TOOL_PRESETS[DEFAULT_IRRELEVANT]), "Irrelevant tools"),
-                        elem_id="irrelevant-check")
+                        elem_id="irrelevant-check",
+                    )
             with gr.Row():
-                observation = gr.Textbox("", label="Simulated observation (optional; shown after a call, clearly "
-                                                   "marked: the tool is never run)", lines=2,
-                                         max_length=MAX_OBSERVATION_CHARS, elem_id="observation", scale=3)
-                max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS_CAP, value=settings.max_new_tokens, step=1,
-                                           label="Max new tokens per pane", elem_id="max-new-tokens", scale=1)
+                observation = gr.Textbox(
+                    "",
+                    label="Simulated observation (optional; shown after a call, clearly marked: the tool is never run)",
+                    lines=2,
+                    max_length=MAX_OBSERVATION_CHARS,
+                    elem_id="observation",
+                    scale=3,
+                )
+                max_new_tokens = gr.Slider(
+                    1,
+                    MAX_NEW_TOKENS_CAP,
+                    value=settings.max_new_tokens,
+                    step=1,
+                    label="Max new tokens per pane",
+                    elem_id="max-new-tokens",
+                    scale=1,
+                )
         gr.Examples(
-            examples=[[e.query, e.tools, tools_to_json(TOOL_PRESETS[e.tools]), e.irrelevant,
-                       tools_to_json(TOOL_PRESETS[e.irrelevant]), e.needs_tool, e.observation] for e in EXAMPLES],
+            examples=[
+                [
+                    e.query,
+                    e.tools,
+                    tools_to_json(TOOL_PRESETS[e.tools]),
+                    e.irrelevant,
+                    tools_to_json(TOOL_PRESETS[e.irrelevant]),
+                    e.needs_tool,
+                    e.observation,
+                ]
+                for e in EXAMPLES
+            ],
             inputs=[query, tools_preset, tools_json, irrelevant_preset, irrelevant_json, needs_tool, observation],
-            example_labels=[e.label for e in EXAMPLES], label="Examples, by Agent-H situation", examples_per_page=8)
-        gr.Markdown(f"<small>Agent-H situations: {SITUATION_HELP}. Limits: question {MAX_QUERY_CHARS:,} characters, "
-                    f"tools {MAX_TOOLS_CHARS:,} characters, {settings.max_input_tokens:,} prompt tokens.</small>")
+            example_labels=[e.label for e in EXAMPLES],
+            label="Examples, by Agent-H situation",
+            examples_per_page=8,
+        )
+        gr.Markdown(
+            f"<small>Agent-H situations: {SITUATION_HELP}. Limits: question {MAX_QUERY_CHARS:,} characters, "
+            f"tools {MAX_TOOLS_CHARS:,} characters, {settings.max_input_tokens:,} prompt tokens.</small>"
+        )
         with gr.Accordion("Detector verdicts (JSON)", open=False):
             verdicts = gr.JSON(label="verdicts", elem_id="verdicts")
 
         inputs = [query, tools_json, irrelevant_json, needs_tool, model, style, max_new_tokens, observation]
         outputs = [*chats, *badges, verdicts, status]
-        gr.on([run.click, query.submit], compare, inputs, outputs, api_name="compare",
-              concurrency_limit=concurrency, concurrency_id="compare")
-        tools_preset.input(lambda name: tools_to_json(TOOL_PRESETS[name]), tools_preset, tools_json,
-                           api_visibility="private", queue=False)
-        irrelevant_preset.input(lambda name: tools_to_json(TOOL_PRESETS[name]), irrelevant_preset, irrelevant_json,
-                                api_visibility="private", queue=False)
-        tools_json.change(lambda text: tools_status(text, "Relevant tools"), tools_json, tools_check,
-                          api_visibility="private", queue=False, trigger_mode="always_last")
-        irrelevant_json.change(lambda text: tools_status(text, "Irrelevant tools"), irrelevant_json,
-                               irrelevant_check, api_visibility="private", queue=False, trigger_mode="always_last")
+        gr.on(
+            [run.click, query.submit],
+            compare,
+            inputs,
+            outputs,
+            api_name="compare",
+            concurrency_limit=concurrency,
+            concurrency_id="compare",
+        )
+        tools_preset.input(
+            lambda name: tools_to_json(TOOL_PRESETS[name]),
+            tools_preset,
+            tools_json,
+            api_visibility="private",
+            queue=False,
+        )
+        irrelevant_preset.input(
+            lambda name: tools_to_json(TOOL_PRESETS[name]),
+            irrelevant_preset,
+            irrelevant_json,
+            api_visibility="private",
+            queue=False,
+        )
+        tools_json.change(
+            lambda text: tools_status(text, "Relevant tools"),
+            tools_json,
+            tools_check,
+            api_visibility="private",
+            queue=False,
+            trigger_mode="always_last",
+        )
+        irrelevant_json.change(
+            lambda text: tools_status(text, "Irrelevant tools"),
+            irrelevant_json,
+            irrelevant_check,
+            api_visibility="private",
+            queue=False,
+            trigger_mode="always_last",
+        )
     demo.queue(max_size=queue_size, default_concurrency_limit=concurrency)
     return demo
 

@@ -79,7 +79,7 @@ def _segments(text: str) -> list[tuple[str, str | None]]:
             parts.append(("\n".join(prose), None))
             prose = []
         language = _LANG.match(info)
-        parts.append(("\n".join(lines[index + 1:end]), language.group() if language else ""))
+        parts.append(("\n".join(lines[index + 1 : end]), language.group() if language else ""))
         index = end + 1
     if prose:
         parts.append(("\n".join(prose), None))

@@ -22,7 +22,7 @@ def write_jsonl(path: Path, records: list) -> Path:
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> tuple[Path, dict]:
     """The embedded-sample build, made once: many tests only read it."""
-    from dataset_builder.build import build
+    from agent_flan.pipeline import build_dataset as build
 
     out = tmp_path_factory.mktemp("build") / "agent-flan"
     report = build(out, {}, progress=False)

@@ -7,21 +7,21 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REAL_SAMPLES, REPO
-from dataset_builder.errors import Location, Rejected
-from dataset_builder.prompts import ENVIRONMENTS
-from dataset_builder.records import AgentInstructRecord, Turn
-from dataset_builder.sources.agentinstruct import read_agentinstruct
-from dataset_builder.transforms.agentinstruct import (
+
+from agent_flan.core.errors import Location, Rejected
+from agent_flan.core.prompts import ENVIRONMENTS
+from agent_flan.core.toolcalls.language import parse_rendered_call
+from agent_flan.dataset_builder.records import AgentInstructRecord, Turn
+from agent_flan.dataset_builder.sources.agentinstruct import read_agentinstruct
+from agent_flan.dataset_builder.transforms.agentinstruct import (
     NATIVE_INSTRUCTION_MARKERS,
     TASK_TOOLS,
     react_row,
     task_text,
     tflan_row,
 )
-from dataset_builder.transforms.alignment import parse_rendered_call
-from dataset_builder.transforms.react_parsing import parse_agentinstruct_turn
+from agent_flan.dataset_builder.transforms.react_parsing import parse_agentinstruct_turn
 
 EMBEDDED = REPO / "dataset_builder" / "samples" / "agentinstruct.jsonl"
 REAL_DB = REAL_SAMPLES / "agentinstruct_db_sample.jsonl"
@@ -29,34 +29,45 @@ REAL_DB = REAL_SAMPLES / "agentinstruct_db_sample.jsonl"
 
 def record(task: str, turns: list[tuple[str, str, bool | None]], record_id: str | None = None) -> AgentInstructRecord:
     rid = record_id or f"{task}_0"
-    return AgentInstructRecord(rid, task, [Turn(role, content, loss) for role, content, loss in turns],
-                               Location("t.jsonl", 1, rid))
+    return AgentInstructRecord(
+        rid, task, [Turn(role, content, loss) for role, content, loss in turns], Location("t.jsonl", 1, rid)
+    )
 
 
-DB = record("db", [
-    ("user", "I will ask you a question ... your operation should be like this:\nAction: Operation\n```sql\n"
-             "SELECT * FROM table WHERE condition;\n```\n... Action: Answer\nFinal Answer: [\"ANSWER1\"]", None),
-    ("assistant", "Ok.", False),
-    ("user", "How fast is Hearts?\nThere are 1 tables involved with this task.", None),
-    ("assistant", "I average the speed.\nAction: Operation\n```sql\nSELECT AVG(`s`) FROM `t`\n```", True),
-    ("user", "[(Decimal('59.6000'),)]", None),
-    ("assistant", "It is 59.6.\nAction: Answer\nFinal Answer: [\"59.6\"]", True),
-])
+DB = record(
+    "db",
+    [
+        (
+            "user",
+            "I will ask you a question ... your operation should be like this:\nAction: Operation\n```sql\n"
+            'SELECT * FROM table WHERE condition;\n```\n... Action: Answer\nFinal Answer: ["ANSWER1"]',
+            None,
+        ),
+        ("assistant", "Ok.", False),
+        ("user", "How fast is Hearts?\nThere are 1 tables involved with this task.", None),
+        ("assistant", "I average the speed.\nAction: Operation\n```sql\nSELECT AVG(`s`) FROM `t`\n```", True),
+        ("user", "[(Decimal('59.6000'),)]", None),
+        ("assistant", 'It is 59.6.\nAction: Answer\nFinal Answer: ["59.6"]', True),
+    ],
+)
 
-KG = record("kg", [
-    ("user", "You are an agent that answers questions based on the knowledge stored in a knowledge base ...", None),
-    ("assistant", "I've understood your instruction, start please.", False),
-    ("user", "Question: which rocket engine did X design?\nEntities: [X]", None),
-    ("assistant", "Thought: example.\nAction: get_relations(X)", False),
-    ("user", "Observation: [a.b]", None),
-    ("assistant", "Thought: example done.\nFinal Answer: #0", False),
-    ("user", "A new question: which river flows through Mirova?\nEntities: [Mirova]", None),
-    ("assistant", "Thought: Look at Mirova.\nAction: get_relations(Mirova)", True),
-    ("user", "Observation: [geography.river.cities]", None),
-    ("assistant", "Thought: typo in the function name.\nAction: get_relation(Mirova)", True),
-    ("user", "No executable function found! Need to recheck the action.", None),
-    ("assistant", "Thought: #0 is the answer.\nFinal Answer: #0", True),
-])
+KG = record(
+    "kg",
+    [
+        ("user", "You are an agent that answers questions based on the knowledge stored in a knowledge base ...", None),
+        ("assistant", "I've understood your instruction, start please.", False),
+        ("user", "Question: which rocket engine did X design?\nEntities: [X]", None),
+        ("assistant", "Thought: example.\nAction: get_relations(X)", False),
+        ("user", "Observation: [a.b]", None),
+        ("assistant", "Thought: example done.\nFinal Answer: #0", False),
+        ("user", "A new question: which river flows through Mirova?\nEntities: [Mirova]", None),
+        ("assistant", "Thought: Look at Mirova.\nAction: get_relations(Mirova)", True),
+        ("user", "Observation: [geography.river.cities]", None),
+        ("assistant", "Thought: typo in the function name.\nAction: get_relation(Mirova)", True),
+        ("user", "No executable function found! Need to recheck the action.", None),
+        ("assistant", "Thought: #0 is the answer.\nFinal Answer: #0", True),
+    ],
+)
 
 
 def row_of(rec: AgentInstructRecord, seed: int = 0, inline_share: float = 0.33):
@@ -113,12 +124,18 @@ def test_unparseable_step_rejects_the_trajectory():
 
 
 def test_think_only_and_finish():
-    alf = record("alfworld", [
-        ("user", "Interact with a household ...", None), ("assistant", "OK.", False),
-        ("user", "Here is your task. You see a desk 1.", None),
-        ("assistant", "THOUGHT: I should plan first.", True), ("user", "OK.", None),
-        ("assistant", "ACTION: go to desk 1", True), ("user", "On the desk 1, you see a pen 1.", None),
-    ])
+    alf = record(
+        "alfworld",
+        [
+            ("user", "Interact with a household ...", None),
+            ("assistant", "OK.", False),
+            ("user", "Here is your task. You see a desk 1.", None),
+            ("assistant", "THOUGHT: I should plan first.", True),
+            ("user", "OK.", None),
+            ("assistant", "ACTION: go to desk 1", True),
+            ("user", "On the desk 1, you see a pen 1.", None),
+        ],
+    )
     out, counts = row_of(alf)
     assert out["messages"][2]["content"] == "I should plan first."
     assert out["messages"][2]["capability"] == "reasoning"
@@ -140,7 +157,10 @@ def assert_aligned(rec: AgentInstructRecord, out: dict) -> None:
     messages = out["messages"]
     for m in messages:
         if m["role"] != "tool":
-            assert not any(marker in m["content"] for marker in NATIVE_INSTRUCTION_MARKERS), (rec.id, m["content"][:200])
+            assert not any(marker in m["content"] for marker in NATIVE_INSTRUCTION_MARKERS), (
+                rec.id,
+                m["content"][:200],
+            )
     roles = [m["role"] for m in messages]
     assert not any(a == b == "assistant" for a, b in zip(roles, roles[1:])), rec.id
     first = next(i for i, t in enumerate(rec.turns) if t.role == "assistant" and t.loss)
@@ -148,11 +168,13 @@ def assert_aligned(rec: AgentInstructRecord, out: dict) -> None:
     aligned = [m for m in messages if m["role"] == "assistant"]
     assert len(source) == len(aligned), rec.id
     observations = [t.content for t in rec.turns[first:] if t.role == "user"]
-    assert [m["content"] for m in messages if m["role"] == "tool"] == observations[:len([m for m in messages if m["role"] == "tool"])]
+    assert [m["content"] for m in messages if m["role"] == "tool"] == observations[
+        : len([m for m in messages if m["role"] == "tool"])
+    ]
     for turn, msg in zip(source, aligned):
         step = parse_agentinstruct_turn(rec.task, turn.content)
         assert msg["content"].startswith(step.thought), rec.id
-        assert "".join(msg["content"][s["start"]:s["end"]] for s in msg["spans"]) == msg["content"]
+        assert "".join(msg["content"][s["start"] : s["end"]] for s in msg["spans"]) == msg["content"]
         if step.final:
             assert step.arguments in msg["content"] and msg["spans"][-1]["capability"] == "answer", rec.id
         elif step.action:
@@ -186,7 +208,7 @@ def test_react_rows_keep_the_source_bytes_and_locate_the_capabilities(path):
         for turn, msg in zip(rec.turns, out["messages"]):
             assert msg["loss"] == (turn.role == "assistant" and bool(turn.loss))
             if msg["role"] == "assistant" and msg["loss"]:
-                assert "".join(msg["content"][s["start"]:s["end"]] for s in msg["spans"]) == msg["content"]
+                assert "".join(msg["content"][s["start"] : s["end"]] for s in msg["spans"]) == msg["content"]
                 step = parse_agentinstruct_turn(rec.task, turn.content)
                 has_reasoning = any(s["capability"] == "reasoning" for s in msg["spans"])
                 assert has_reasoning == bool(step.thought), (rec.id, turn.content[:100])

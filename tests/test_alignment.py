@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dataset_builder.transforms.alignment import (
+from agent_flan.core.toolcalls.language import (
     ELICITATIONS,
     FENCED,
     INLINE,
@@ -42,10 +42,11 @@ def fenced_body(text: str) -> str:
     """The block of a render_call output (for the PyYAML cross-check)."""
     fence = re.search(r"\n(`{3,})\Z", text)[1]
     start = text.rfind(fence, 0, len(text) - len(fence))
-    return text[text.index("\n", start) + 1:len(text) - len(fence) - 1]
+    return text[text.index("\n", start) + 1 : len(text) - len(fence) - 1]
 
 
 # ---- banks -----------------------------------------------------------------------------------
+
 
 def test_elicitation_bank():
     assert len(set(ELICITATIONS)) == len(ELICITATIONS) >= 20
@@ -64,13 +65,20 @@ def test_serialiser_bank():
 SIMPLE_NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.\-]{0,24}", fullmatch=True)
 ANY_NAMES = st.text(min_size=1, max_size=20).filter(lambda name: "\n" not in name)
 IDENTIFIERS = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True).filter(
-    lambda key: not keyword.iskeyword(key) and key != "__debug__")
-LEAVES = (st.none() | st.booleans() | st.integers(-10**20, 10**20)
-          | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30))
+    lambda key: not keyword.iskeyword(key) and key != "__debug__"
+)
+LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
+)
 TRICKY_KEYS = st.sampled_from(["name", "arguments", "raw_arguments", "yes", "n", "--x", "a: b", "#"])
 KEYS = IDENTIFIERS | st.text(max_size=12) | TRICKY_KEYS
-VALUES = st.recursive(LEAVES, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
-                      max_leaves=8)
+VALUES = st.recursive(
+    LEAVES, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3), max_leaves=8
+)
 ARGUMENTS = st.dictionaries(KEYS, VALUES, max_size=5)
 
 
@@ -79,8 +87,14 @@ def call_for(serialiser: str, name: str, arguments: dict[str, Any]) -> tuple[str
     if serialiser != "function_call":
         return name, arguments
     name = name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", name) else "fallback.tool"
-    return name, {(key if key.isidentifier() and key.isascii() and not keyword.iskeyword(key) and key != "__debug__"
-                   else f"arg{index}"): value for index, (key, value) in enumerate(arguments.items())}
+    return name, {
+        (
+            key
+            if key.isidentifier() and key.isascii() and not keyword.iskeyword(key) and key != "__debug__"
+            else f"arg{index}"
+        ): value
+        for index, (key, value) in enumerate(arguments.items())
+    }
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -101,9 +115,11 @@ def test_every_serialiser_round_trips_dicts(name, arguments, seed):
 
 
 @settings(max_examples=250, deadline=None)
-@given(name=SIMPLE_NAMES | ANY_NAMES,
-       raw=st.text(max_size=60) | st.sampled_from(["", "{}", "{\"q\": 1,}", "a\n", "\nEOF\nEOF", "```", "x\n)", " lead"]),
-       seed=st.integers(0, 2**32))
+@given(
+    name=SIMPLE_NAMES | ANY_NAMES,
+    raw=st.text(max_size=60) | st.sampled_from(["", "{}", '{"q": 1,}', "a\n", "\nEOF\nEOF", "```", "x\n)", " lead"]),
+    seed=st.integers(0, 2**32),
+)
 def test_every_serialiser_keeps_raw_text_verbatim(name, raw, seed):
     for serialiser in FENCED:
         call_name, _ = call_for(serialiser, name, {})
@@ -116,8 +132,12 @@ def test_every_serialiser_keeps_raw_text_verbatim(name, raw, seed):
 
 
 @settings(max_examples=200, deadline=None)
-@given(name=SIMPLE_NAMES, arguments=ARGUMENTS | st.text(max_size=40),
-       seed=st.integers(0, 2**32), thought=st.text(max_size=40))
+@given(
+    name=SIMPLE_NAMES,
+    arguments=ARGUMENTS | st.text(max_size=40),
+    seed=st.integers(0, 2**32),
+    thought=st.text(max_size=40),
+)
 def test_render_call_chooses_a_serialiser_that_round_trips(name, arguments, seed, thought):
     text = thought + "\n\n" + render_call(random.Random(seed), name, arguments)
     parsed = parse_rendered_call(text)
@@ -130,7 +150,9 @@ def test_render_call_is_deterministic_and_varied():
     assert all(parse_rendered_call(text) == ("get_relations", {"args": ["Barack Obama"]}) for text in outputs)
     used = {text.split("\n", 1)[1].split("\n", 1)[0].strip("`") for text in outputs}
     assert used == {"json", "python", "yaml", "bash", "text"}
-    assert render_call(random.Random(7), "bash", {"command": "ls"}) == render_call(random.Random(7), "bash", {"command": "ls"})
+    assert render_call(random.Random(7), "bash", {"command": "ls"}) == render_call(
+        random.Random(7), "bash", {"command": "ls"}
+    )
 
 
 def test_infinities_survive_where_the_format_has_them():
@@ -151,26 +173,39 @@ def test_render_call_refuses_what_it_cannot_carry():
 
 
 def test_parse_rendered_call_rejects_other_text():
-    for text in ["", "I will operate bash.", "```json\n{\"name\": \"x\"}\n```", "```sql\nSELECT 1\n```",
-                 "```python\nprint('hi')\n```", "```json\n{\"name\": \"x\", \"arguments\": [1]}\n```", "``````"]:
+    for text in [
+        "",
+        "I will operate bash.",
+        '```json\n{"name": "x"}\n```',
+        "```sql\nSELECT 1\n```",
+        "```python\nprint('hi')\n```",
+        '```json\n{"name": "x", "arguments": [1]}\n```',
+        "``````",
+    ]:
         assert parse_rendered_call(text) is None, text
 
 
 # ---- inline calls (no code block) -------------------------------------------------------------
 
+
 @settings(max_examples=250, deadline=None)
 @given(name=SIMPLE_NAMES, arguments=ARGUMENTS, seed=st.integers(0, 2**32), thought=st.text(max_size=40))
 def test_inline_serialisers_round_trip_after_a_thought(name, arguments, seed, thought):
     for serialiser in INLINE:
-        call_arguments = arguments if serialiser == "inline_json" else {
-            (key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f"arg{index}"): value
-            for index, (key, value) in enumerate(arguments.items())}
+        call_arguments = (
+            arguments
+            if serialiser == "inline_json"
+            else {
+                (key if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else f"arg{index}"): value
+                for index, (key, value) in enumerate(arguments.items())
+            }
+        )
         if not SERIALISERS[serialiser].accepts(name, call_arguments):
             assert not all(math.isfinite(v) for v in _floats(call_arguments))
             continue
         rng = random.Random(seed)
         text = f"{thought} {elicit(rng, name)} {render_arguments(rng, name, call_arguments, serialiser)}"
-        assert "```" not in text[len(thought):]
+        assert "```" not in text[len(thought) :]
         parsed = parse_rendered_call(text)
         assert parsed is not None and parsed[0] == name and same(parsed[1], call_arguments), text
 
@@ -197,7 +232,7 @@ def test_inline_text_without_an_elicitation_is_not_a_call():
     assert parse_rendered_call('Its arguments are {"a": 1}.') is None
     assert parse_rendered_call("I will set a to 1.") is None
     assert parse_rendered_call('I will operate bash. Its arguments are {"a": 1}') is None  # no closing full stop
-    assert parse_rendered_call('I will operate bash. I will set a to 1, b to.') is None
+    assert parse_rendered_call("I will operate bash. I will set a to 1, b to.") is None
 
 
 def test_one_serialisation_per_trajectory():

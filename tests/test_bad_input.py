@@ -16,15 +16,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-import dataset_builder.sources.files as files
-from agent_flan.cli import main
 from conftest import REPO, write_jsonl
-from dataset_builder.build import build
-from dataset_builder.errors import Rejected
-from dataset_builder.sources.files import RawRecord
-from dataset_builder.sources.glaive import read_glaive
-from dataset_builder.validate import validate_folder
+
+import agent_flan.dataset_builder.sources.files as files
+from agent_flan.cli import main
+from agent_flan.core.errors import Rejected
+from agent_flan.dataset_builder.sources.files import RawRecord
+from agent_flan.dataset_builder.sources.glaive import read_glaive
+from agent_flan.dataset_builder.validate import validate_folder
+from agent_flan.pipeline import build_dataset as build
 
 AGENTINSTRUCT = (REPO / "dataset_builder" / "samples" / "agentinstruct.jsonl").read_text(encoding="utf-8").splitlines()
 GLAIVE = (REPO / "dataset_builder" / "samples" / "glaive.jsonl").read_text(encoding="utf-8").splitlines()
@@ -41,6 +41,7 @@ def _kinds(items) -> list[str]:
 
 # -- records nested too deep -----------------------------------------------------------------------------
 
+
 def test_deep_record_is_rejected_with_file_and_line_in_skip_mode(tmp_path):
     path = tmp_path / "ai.jsonl"
     path.write_text("\n".join([AGENTINSTRUCT[0], _nested(10_000), AGENTINSTRUCT[1]]) + "\n", encoding="utf-8")
@@ -56,9 +57,24 @@ def test_deep_record_fails_the_build_with_exit_2_and_one_line(tmp_path):
     """A real `agent-flan build` process: no RecursionError traceback, the file and line named."""
     path = tmp_path / "ai.jsonl"
     path.write_text("\n".join([AGENTINSTRUCT[0], _nested(10_000)]) + "\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "agent_flan.cli", "build", "--no-progress", "--only-given",
-                           "--agentinstruct", str(path), "--out", str(tmp_path / "out")],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agent_flan.cli",
+            "build",
+            "--no-progress",
+            "--only-given",
+            "--agentinstruct",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     (line,) = proc.stderr.strip().splitlines()
     assert f"{path}, line 2" in line and "nested too deeply" in line and "Traceback" not in proc.stderr
@@ -94,8 +110,10 @@ def test_nesting_is_limited_below_the_decoder_limit(tmp_path):
 def test_deep_json_inside_a_field_is_rejected_with_its_line(tmp_path):
     """glaive keeps its function list as JSON text inside the system prompt: the parser decodes it."""
     deep_system = json.loads(GLAIVE[0])
-    deep_system["system"] = "SYSTEM: You are a helpful assistant with access to the following functions. " \
-                            "Use them if required -\n" + _nested(10_000)
+    deep_system["system"] = (
+        "SYSTEM: You are a helpful assistant with access to the following functions. "
+        "Use them if required -\n" + _nested(10_000)
+    )
     path = write_jsonl(tmp_path / "glaive.jsonl", [deep_system, json.loads(GLAIVE[1])])
     items = list(read_glaive([path]))
     assert isinstance(items[0], Rejected) and items[0].where.line == 1 and "nested too deeply" in items[0].reason
@@ -103,6 +121,7 @@ def test_deep_json_inside_a_field_is_rejected_with_its_line(tmp_path):
 
 
 # -- byte-order marks ------------------------------------------------------------------------------------
+
 
 def test_bom_keeps_the_first_record_in_skip_mode(tmp_path):
     path = tmp_path / "ai.jsonl"
@@ -128,6 +147,7 @@ def test_utf16_file_is_one_clear_rejection(tmp_path):
 
 
 # -- suffix and layout disagree ----------------------------------------------------------------------------
+
 
 def test_json_array_saved_as_jsonl_is_read_as_an_array(tmp_path):
     path = tmp_path / "records.jsonl"
@@ -170,6 +190,7 @@ def test_mislabelled_files_keep_read_counts_adding_up(tmp_path):
 
 # -- validate ----------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def copy(sample_build, tmp_path) -> Path:
     out, _ = sample_build
@@ -202,8 +223,11 @@ def test_damaged_shards_are_listed_and_the_other_checks_go_on(copy, capsys):
     pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), negative)
     assert main(["validate", str(copy)]) == 2
     out = capsys.readouterr().out.splitlines()
-    for path, reason in ((truncated, "not a readable Parquet file"), (empty, "empty (0 bytes)"),
-                         (garbage, "not a readable Parquet file")):
+    for path, reason in (
+        (truncated, "not a readable Parquet file"),
+        (empty, "empty (0 bytes)"),
+        (garbage, "not a readable Parquet file"),
+    ):
         relative = path.relative_to(copy).as_posix()
         assert any(line.startswith(f"{relative}: ") and reason in line for line in out), out
     assert any("invalid role 'narrator'" in line for line in out)  # the other checks still ran
@@ -211,17 +235,24 @@ def test_damaged_shards_are_listed_and_the_other_checks_go_on(copy, capsys):
 
 
 def test_config_folder_missing_from_the_card_is_flagged(copy):
-    _edit_card(copy, "- config_name: toolbench_react\n  data_files:\n  - split: train\n"
-                     "    path: data/toolbench_react/train-*.parquet\n", "")
+    _edit_card(
+        copy,
+        "- config_name: toolbench_react\n  data_files:\n  - split: train\n"
+        "    path: data/toolbench_react/train-*.parquet\n",
+        "",
+    )
     problems = validate_folder(copy)
     assert any(p.startswith("data/toolbench_react: config folder not declared") for p in problems), problems
 
 
-@pytest.mark.parametrize("pattern, expected", [
-    ("../elsewhere/train-*.parquet", "points outside the folder ('..')"),
-    ("/etc/train-*.parquet", "points outside the folder (an absolute path"),
-    ("data/linked/train-*.parquet", "reaches outside the folder through a link"),
-])
+@pytest.mark.parametrize(
+    "pattern, expected",
+    [
+        ("../elsewhere/train-*.parquet", "points outside the folder ('..')"),
+        ("/etc/train-*.parquet", "points outside the folder (an absolute path"),
+        ("data/linked/train-*.parquet", "reaches outside the folder through a link"),
+    ],
+)
 def test_card_paths_outside_the_folder_are_flagged(copy, tmp_path, pattern, expected):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, write_jsonl
-from dataset_builder.build import build
-from dataset_builder.errors import BadInputError, BadRecordError
-from dataset_builder.schema import CONFIGS
-from dataset_builder.validate import validate_folder
+
+from agent_flan.core.errors import BadInputError, BadRecordError
+from agent_flan.core.schema import CONFIGS
+from agent_flan.dataset_builder.validate import validate_folder
+from agent_flan.pipeline import build_dataset as build
 
 
 def test_every_config_is_built_non_empty_and_valid(sample_build):
@@ -41,7 +41,7 @@ def test_load_dataset_reads_every_config_offline(sample_build):
     out, report = sample_build
     script = (
         "import json, datasets\n"
-        "from dataset_builder.schema import CONFIGS, features_for\n"
+        "from agent_flan.core.schema import CONFIGS, features_for\n"
         "result = {}\n"
         "for name in CONFIGS:\n"
         "    ds = datasets.load_dataset('agent-flan', name) if name != 'default' else datasets.load_dataset('agent-flan')\n"
@@ -50,10 +50,15 @@ def test_load_dataset_reads_every_config_offline(sample_build):
         "print(json.dumps(result))\n"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(out.parent / "hf_home"), "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-c", script], cwd=out.parent, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=out.parent, env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])
-    expected = {name: {split: stats["rows"] for split, stats in info["splits"].items()} for name, info in report["configs"].items()}
+    expected = {
+        name: {split: stats["rows"] for split, stats in info["splits"].items()}
+        for name, info in report["configs"].items()
+    }
     assert loaded == expected
 
 
@@ -66,15 +71,22 @@ def test_same_seed_same_bytes_other_seed_other_sample(tmp_path, sample_build):
     for relative in files:
         assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
     other = tmp_path / "seed1"
-    from dataset_builder.recipe import BuildRecipe
+    from agent_flan.dataset_builder.recipe import BuildRecipe
 
     build(other, {}, recipe=BuildRecipe(seed=1), progress=False)
-    assert (other / "data/default/train-00000-of-00001.parquet").read_bytes() != (first / "data/default/train-00000-of-00001.parquet").read_bytes()
+    assert (other / "data/default/train-00000-of-00001.parquet").read_bytes() != (
+        first / "data/default/train-00000-of-00001.parquet"
+    ).read_bytes()
 
 
 def _bad_agentinstruct(tmp_path: Path) -> Path:
-    good = {"conversations": [{"from": "human", "loss": None, "value": "q"}, {"from": "gpt", "loss": True,
-            "value": "Think: list.\n\nAct: answer(3)"}], "id": "os_1"}
+    good = {
+        "conversations": [
+            {"from": "human", "loss": None, "value": "q"},
+            {"from": "gpt", "loss": True, "value": "Think: list.\n\nAct: answer(3)"},
+        ],
+        "id": "os_1",
+    }
     path = tmp_path / "ai.jsonl"
     write_jsonl(path, [good])
     with path.open("a") as handle:
@@ -129,8 +141,8 @@ def test_killed_build_leaves_no_output_folder(tmp_path):
     script = (
         "import os, signal\n"
         "from pathlib import Path\n"
-        "import dataset_builder.writer as writer\n"
-        "from dataset_builder.build import build\n"
+        "import agent_flan.dataset_builder.writer as writer\n"
+        "from agent_flan.pipeline import build_dataset as build\n"
         "def die(*args, **kwargs):\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
         "writer.MixtureBuckets.drain = die\n"
@@ -145,10 +157,20 @@ def test_killed_build_leaves_no_output_folder(tmp_path):
 
 
 def test_release_import_maps_every_file(tmp_path):
-    report = build(tmp_path / "out", {}, release=str(REPO / "dataset_builder/samples/release"), only_given=True, progress=False)
+    report = build(
+        tmp_path / "out", {}, release=str(REPO / "dataset_builder/samples/release"), only_given=True, progress=False
+    )
     assert report["sources"]["release"]["rejected"] == 0
-    for config in ("agent_instruct_react", "agent_instruct_tflan", "toolbench_react", "toolbench_tflan",
-                   "toolbench_tflan_cot", "toolbench_instruct", "toolbench_negative", "default"):
+    for config in (
+        "agent_instruct_react",
+        "agent_instruct_tflan",
+        "toolbench_react",
+        "toolbench_tflan",
+        "toolbench_tflan_cot",
+        "toolbench_instruct",
+        "toolbench_negative",
+        "default",
+    ):
         assert config in report["configs"], config
     assert validate_folder(tmp_path / "out") == []
 
@@ -159,16 +181,29 @@ def test_release_configs_come_from_the_release_alone(tmp_path):
     assert set(report["inputs"]) == {"release"}
     import pyarrow.parquet as pq
 
-    sources = {row["source"] for path in (tmp_path / "out" / "data").rglob("*.parquet") for row in pq.read_table(path).to_pylist()}
+    sources = {
+        row["source"]
+        for path in (tmp_path / "out" / "data").rglob("*.parquet")
+        for row in pq.read_table(path).to_pylist()
+    }
     assert sources == {"release"}
     assert "agent_h" not in report["configs"]  # no glaive named: no benchmark invented from the samples
     with pytest.raises(BadInputError, match="--release .* cannot be combined with --toolbench"):
-        build(tmp_path / "x", {"toolbench": "t.json"}, release=str(REPO / "dataset_builder/samples/release"), progress=False)
+        build(
+            tmp_path / "x",
+            {"toolbench": "t.json"},
+            release=str(REPO / "dataset_builder/samples/release"),
+            progress=False,
+        )
 
 
 def test_release_with_glaive_adds_agent_h_only(tmp_path):
-    report = build(tmp_path / "out", {"glaive": str(REPO / "dataset_builder/samples/glaive.jsonl")},
-                   release=str(REPO / "dataset_builder/samples/release"), progress=False)
+    report = build(
+        tmp_path / "out",
+        {"glaive": str(REPO / "dataset_builder/samples/glaive.jsonl")},
+        release=str(REPO / "dataset_builder/samples/release"),
+        progress=False,
+    )
     assert "agent_h" in report["configs"]
     assert report["sources"]["glaive"]["rejected_by_reason"].get("not_used_release", 0) > 0
     assert report["negatives"]["rows"] == 0  # the release's own negatives only

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import REPO
 
 SNAPSHOT = REPO / "tests" / "snapshots" / "dataset_card.md"
@@ -49,35 +48,99 @@ def assert_fully_rendered(text: str, allow_not_measured: bool = False) -> None:
 
 METRICS = {
     "schema": "agent-flan/train-metrics/v1",
-    "model": {"name_or_path": "Qwen/Qwen2.5-7B-Instruct", "path": "Qwen/Qwen2.5-7B-Instruct",
-              "hub_id": "Qwen/Qwen2.5-7B-Instruct", "quantization": "4-bit nf4 + double quant", "dtype": "bfloat16",
-              "lora": {"r": 16, "alpha": 32, "dropout": 0.05, "target_modules": "all-linear"}},
+    "model": {
+        "name_or_path": "Qwen/Qwen2.5-7B-Instruct",
+        "path": "Qwen/Qwen2.5-7B-Instruct",
+        "hub_id": "Qwen/Qwen2.5-7B-Instruct",
+        "quantization": "4-bit nf4 + double quant",
+        "dtype": "bfloat16",
+        "lora": {"r": 16, "alpha": 32, "dropout": 0.05, "target_modules": "all-linear"},
+    },
     "template": {"name": "qwen2_5", "end_of_turn": "<|im_end|>", "eos_token_ids": [151645, 151643]},
-    "data": {"dataset": "me/agent-flan", "configs": ["default"], "rows": 1640, "dropped_no_trained_turns": 0,
-             "dropped_truncated": 2, "truncated_kept": 5, "samples": 1638, "tokens": 1200000, "trained_tokens": 300000,
-             "max_length": 4096, "packing": True, "packed_sequences": 400},
-    "train": {"global_step": 120, "max_steps": 120, "epochs": 1.0, "final_loss": 0.8123, "train_loss": 0.95,
-              "loss_by_capability": {"reasoning": 1.1, "retrieval": 0.4, "understanding": 0.5, "instruction": 0.2,
-                                     "answer": 0.9, "negative": 0.7},
-              "tokens_per_second": 5123.4, "train_runtime_s": 3725.2, "wall_time_s": 3900.0, "learning_rate": 0.0002,
-              "max_length": 4096, "effective_batch": 16, "packing": True},
+    "data": {
+        "dataset": "me/agent-flan",
+        "configs": ["default"],
+        "rows": 1640,
+        "dropped_no_trained_turns": 0,
+        "dropped_truncated": 2,
+        "truncated_kept": 5,
+        "samples": 1638,
+        "tokens": 1200000,
+        "trained_tokens": 300000,
+        "max_length": 4096,
+        "packing": True,
+        "packed_sequences": 400,
+    },
+    "train": {
+        "global_step": 120,
+        "max_steps": 120,
+        "epochs": 1.0,
+        "final_loss": 0.8123,
+        "train_loss": 0.95,
+        "loss_by_capability": {
+            "reasoning": 1.1,
+            "retrieval": 0.4,
+            "understanding": 0.5,
+            "instruction": 0.2,
+            "answer": 0.9,
+            "negative": 0.7,
+        },
+        "tokens_per_second": 5123.4,
+        "train_runtime_s": 3725.2,
+        "wall_time_s": 3900.0,
+        "learning_rate": 0.0002,
+        "max_length": 4096,
+        "effective_batch": 16,
+        "packing": True,
+    },
     "eval": {"eval_loss": 0.91},
-    "hardware": {"device": "cuda", "gpu": "NVIDIA H100 80GB HBM3", "gpu_count": 1, "gpu_memory_gib": 79.1, "cuda": "12.8",
-                 "cpu_count": 16, "torch": "2.13.0", "gpu_peak_allocated_gib": 21.4, "cpu_max_rss_gib": 12.3, "processes": 1},
+    "hardware": {
+        "device": "cuda",
+        "gpu": "NVIDIA H100 80GB HBM3",
+        "gpu_count": 1,
+        "gpu_memory_gib": 79.1,
+        "cuda": "12.8",
+        "cpu_count": 16,
+        "torch": "2.13.0",
+        "gpu_peak_allocated_gib": 21.4,
+        "cpu_max_rss_gib": 12.3,
+        "processes": 1,
+    },
     "versions": {"transformers": "5.23.0", "trl": "1.16.0", "peft": "0.21.2"},
 }
-RESULTS = {"summary": {"h_react": 9.5, "h_general": 11.0, "hscore": 89.75, "relevance": 70.0, "balanced": 79.9,
-                       "hscore_keyword": 91.0, "accuracy": None, "ci95": {"hscore": [86.0, 93.1], "relevance": None}},
-           "model": "Qwen/Qwen2.5-7B-Instruct + adapter", "items": [{}] * 216}
+RESULTS = {
+    "summary": {
+        "h_react": 9.5,
+        "h_general": 11.0,
+        "hscore": 89.75,
+        "relevance": 70.0,
+        "balanced": 79.9,
+        "hscore_keyword": 91.0,
+        "accuracy": None,
+        "ci95": {"hscore": [86.0, 93.1], "relevance": None},
+    },
+    "model": "Qwen/Qwen2.5-7B-Instruct + adapter",
+    "items": [{}] * 216,
+}
 
 
-def make_training_folder(folder: Path, metrics: dict | None = METRICS, results: dict | None = RESULTS,
-                         extras: bool = True) -> Path:
+def make_training_folder(
+    folder: Path, metrics: dict | None = METRICS, results: dict | None = RESULTS, extras: bool = True
+) -> Path:
     """What `agent-flan train` leaves behind (fake weights), plus a checkpoint and merged/ that push must skip."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "adapter_config.json").write_text(json.dumps(
-        {"base_model_name_or_path": "Qwen/Qwen2.5-7B-Instruct", "r": 16, "lora_alpha": 32,
-         "target_modules": ["q_proj", "v_proj"], "peft_type": "LORA"}), encoding="utf-8")
+    (folder / "adapter_config.json").write_text(
+        json.dumps(
+            {
+                "base_model_name_or_path": "Qwen/Qwen2.5-7B-Instruct",
+                "r": 16,
+                "lora_alpha": 32,
+                "target_modules": ["q_proj", "v_proj"],
+                "peft_type": "LORA",
+            }
+        ),
+        encoding="utf-8",
+    )
     (folder / "adapter_model.safetensors").write_bytes(b"\x00fake-weights\x00" * 64)
     if metrics is not None:
         (folder / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
@@ -85,9 +148,12 @@ def make_training_folder(folder: Path, metrics: dict | None = METRICS, results: 
             "# resolved by agent-flan train at 2026-01-01T00:00:00+00:00\n"
             "# recipe: training/recipes/qwen2.5-7b-instruct.yaml\n"
             "model_name_or_path: Qwen/Qwen2.5-7B-Instruct\ndataset_name: me/agent-flan\ndataset_configs: [default]\n"
-            "learning_rate: 0.0002\nlora_r: 16\nchat_template_path: qwen2_5\n", encoding="utf-8")
-        (folder / "chat_template.jinja").write_text((REPO / "training/templates/chatml.jinja").read_text(encoding="utf-8"),
-                                                    encoding="utf-8")
+            "learning_rate: 0.0002\nlora_r: 16\nchat_template_path: qwen2_5\n",
+            encoding="utf-8",
+        )
+        (folder / "chat_template.jinja").write_text(
+            (REPO / "training/templates/chatml.jinja").read_text(encoding="utf-8"), encoding="utf-8"
+        )
         (folder / "generation_config.json").write_text(json.dumps({"eos_token_id": [151645, 151643]}), encoding="utf-8")
     if results is not None:
         (folder / "results.json").write_text(json.dumps(results), encoding="utf-8")
@@ -100,15 +166,17 @@ def make_training_folder(folder: Path, metrics: dict | None = METRICS, results: 
 
 
 def make_space_folder(folder: Path) -> Path:
-    from cards.space_card import render_space_card
+    from agent_flan.cards.space_card import render_space_card
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "app.py").write_text("import gradio as gr\n\ndemo = gr.Blocks()\n", encoding="utf-8")
     (folder / "requirements.txt").write_text("transformers>=5\npeft\n", encoding="utf-8")
     (folder / "__pycache__").mkdir(exist_ok=True)
     (folder / "__pycache__" / "app.cpython-312.pyc").write_bytes(b"\x00pyc")
-    (folder / "README.md").write_text(render_space_card("HuggingFaceTB/SmolLM2-135M-Instruct", "me/agent-flan-lora",
-                                                        "me/agent-flan"), encoding="utf-8")
+    (folder / "README.md").write_text(
+        render_space_card("HuggingFaceTB/SmolLM2-135M-Instruct", "me/agent-flan-lora", "me/agent-flan"),
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -158,10 +226,20 @@ def test_dataset_card_features_are_what_load_dataset_returns(sample_build, tmp_p
         "    out[name] = {split: [ds[split].features.to_dict(), ds[split].num_rows] for split in ds}\n"
         "print(json.dumps(out))\n"
     )
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf_home"), "PYTHONPATH": str(REPO),
-           "HF_DATASETS_DISABLE_PROGRESS_BARS": "1"}
-    proc = subprocess.run([sys.executable, "-c", script, str(out), json.dumps(list(report["configs"]))],
-                          env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_HOME": str(tmp_path / "hf_home"),
+        "PYTHONPATH": str(REPO),
+        "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(out), json.dumps(list(report["configs"]))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])
     for name, splits in loaded.items():
@@ -188,7 +266,7 @@ def test_dataset_card_is_fully_rendered_and_says_what_it_measured(sample_build):
 
 
 def test_dataset_card_has_nothing_time_or_path_dependent(sample_build, tmp_path):
-    from cards.dataset_card import render_dataset_card
+    from agent_flan.cards.dataset_card import render_dataset_card
 
     out, report = sample_build
     moved = tmp_path / "elsewhere" / "renamed-copy"
@@ -209,7 +287,8 @@ def test_dataset_card_snapshot(sample_build):
         EXAMPLE.parent.mkdir(parents=True, exist_ok=True)
         EXAMPLE.write_text(text, encoding="utf-8")
     assert normalise(text) == SNAPSHOT.read_text(encoding="utf-8"), (
-        "the dataset card changed; if intended, run UPDATE_SNAPSHOTS=1 python -m pytest tests/test_cards.py -k snapshot")
+        "the dataset card changed; if intended, run UPDATE_SNAPSHOTS=1 python -m pytest tests/test_cards.py -k snapshot"
+    )
 
 
 def test_committed_example_is_the_current_card():
@@ -217,7 +296,7 @@ def test_committed_example_is_the_current_card():
 
 
 def test_dataset_card_refuses_counts_the_files_do_not_hold(sample_build):
-    from cards.dataset_card import render_dataset_card
+    from agent_flan.cards.dataset_card import render_dataset_card
 
     out, report = sample_build
     wrong = copy.deepcopy(report)
@@ -230,12 +309,15 @@ def test_dataset_card_without_files_and_with_unclear_licences(sample_build):
     """Rendered from the report alone (no folder): lengths say 'not measured'; real AgentInstruct flags the licence."""
     from huggingface_hub import DatasetCard
 
-    from cards.dataset_card import render_dataset_card
+    from agent_flan.cards.dataset_card import render_dataset_card
 
     _, report = sample_build
     real = copy.deepcopy(report)
-    real["inputs"]["agentinstruct"] = {"origin": "hub", "spec": "THUDM/AgentInstruct",
-                                       "files": [{"path": "data/os.parquet", "bytes": 10, "sha256": "0" * 64}]}
+    real["inputs"]["agentinstruct"] = {
+        "origin": "hub",
+        "spec": "THUDM/AgentInstruct",
+        "files": [{"path": "data/os.parquet", "bytes": 10, "sha256": "0" * 64}],
+    }
     text = render_dataset_card(real, None, repo_id="me/agent-flan")
     assert_fully_rendered(text, allow_not_measured=True)
     data = DatasetCard(text).data.to_dict()
@@ -247,19 +329,24 @@ def test_dataset_card_without_files_and_with_unclear_licences(sample_build):
 
 
 def test_dataset_card_for_an_imported_release(sample_build):
-    from cards.dataset_card import render_dataset_card
+    from agent_flan.cards.dataset_card import render_dataset_card
 
     _, report = sample_build
     imported = copy.deepcopy(report)
-    imported["inputs"] = {"release": {"origin": "hub", "spec": "internlm/Agent-FLAN",
-                                      "files": [{"path": "data/toolbench_negative.jsonl", "bytes": 1, "sha256": "1" * 64}]}}
+    imported["inputs"] = {
+        "release": {
+            "origin": "hub",
+            "spec": "internlm/Agent-FLAN",
+            "files": [{"path": "data/toolbench_negative.jsonl", "bytes": 1, "sha256": "1" * 64}],
+        }
+    }
     text = render_dataset_card(imported)
     assert "Imported from the official release file `toolbench_tflan_60p_r10r5u7.jsonl`" in text
     assert "license: other" in text
 
 
 def test_proxy_lengths_and_percentiles():
-    from cards.folder_stats import percentiles
+    from agent_flan.cards.folder_stats import percentiles
 
     assert percentiles([]) == {50: 0, 90: 0, 99: 0}
     assert percentiles(list(range(1, 101))) == {50: 50, 90: 90, 99: 99}
@@ -269,15 +356,27 @@ def test_proxy_lengths_and_percentiles():
 def test_proxy_pattern_counts_words_and_symbols(tmp_path):
     import pyarrow as pa
 
-    from cards.folder_stats import split_stats
-    from dataset_builder.schema import ROW_FEATURES
+    from agent_flan.cards.folder_stats import split_stats
+    from agent_flan.core.schema import ROW_FEATURES
 
-    rows = [{"id": "a", "source": "general", "task": "chat", "format": "chat", "tools": "[]",
-             "messages": [{"role": "user", "content": "Hello, world!", "loss": False, "capability": ""},
-                          {"role": "assistant", "content": "get_weather(city='Paris')", "loss": True, "capability": "answer"}]}]
+    rows = [
+        {
+            "id": "a",
+            "source": "general",
+            "task": "chat",
+            "format": "chat",
+            "tools": "[]",
+            "messages": [
+                {"role": "user", "content": "Hello, world!", "loss": False, "capability": ""},
+                {"role": "assistant", "content": "get_weather(city='Paris')", "loss": True, "capability": "answer"},
+            ],
+        }
+    ]
     folder = tmp_path / "data" / "x"
     folder.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist(rows, schema=ROW_FEATURES.arrow_schema), folder / "train-00000-of-00001.parquet")
+    pq.write_table(
+        pa.Table.from_pylist(rows, schema=ROW_FEATURES.arrow_schema), folder / "train-00000-of-00001.parquet"
+    )
     stats = split_stats(tmp_path, "x", "train")
     # "Hello" "," "world" "!" = 4; "get_weather" "(" "city" "=" "'" "Paris" "'" ")" = 8; "[" "]" = 2
     assert stats.rows == 1 and stats.lengths == [14] and stats.trained_lengths == [8]
@@ -289,7 +388,7 @@ def test_proxy_pattern_counts_words_and_symbols(tmp_path):
 def test_model_card_from_a_full_training_folder(tmp_path):
     from huggingface_hub import ModelCard
 
-    from cards.model_card import render_model_card
+    from agent_flan.cards.model_card import render_model_card
 
     folder = make_training_folder(tmp_path / "run")
     text = render_model_card(folder, repo_id="me/agent-flan-qwen", dataset_id="me/agent-flan")
@@ -301,11 +400,21 @@ def test_model_card_from_a_full_training_folder(tmp_path):
     metrics = {r.metric_type: r.metric_value for r in card.data.eval_results}
     assert metrics == {"hscore": 89.75, "h_react": 9.5, "h_general": 11.0, "relevance": 70.0, "balanced": 79.9}
     assert "Accuracy" not in text  # an optional metric that is absent (None) is left out, not printed as a blank
-    for expected in ("| final (last logged step) | 0.8123 |", "| retrieval turns (token-weighted, whole run) | 0.4000 |",
-                     "1 x NVIDIA H100 80GB HBM3", "1 h 02 min", "training/recipes/qwen2.5-7b-instruct.yaml",
-                     "| HScore (`hscore`) | 89.8 | 86.0 – 93.1 |", "| Relevance (`relevance`) | 70.0 | — |",
-                     "| HScore (keywords) (`hscore_keyword`) | 91.0 |", "216 items", 'PeftModel.from_pretrained(model, "me/agent-flan-qwen")',
-                     "end of turn `<|im_end|>`", "```jinja", "inherited from the base model"):
+    for expected in (
+        "| final (last logged step) | 0.8123 |",
+        "| retrieval turns (token-weighted, whole run) | 0.4000 |",
+        "1 x NVIDIA H100 80GB HBM3",
+        "1 h 02 min",
+        "training/recipes/qwen2.5-7b-instruct.yaml",
+        "| HScore (`hscore`) | 89.8 | 86.0 – 93.1 |",
+        "| Relevance (`relevance`) | 70.0 | — |",
+        "| HScore (keywords) (`hscore_keyword`) | 91.0 |",
+        "216 items",
+        'PeftModel.from_pretrained(model, "me/agent-flan-qwen")',
+        "end of turn `<|im_end|>`",
+        "```jinja",
+        "inherited from the base model",
+    ):
         assert expected in text, expected
 
 
@@ -313,11 +422,12 @@ def test_model_card_degrades_to_not_measured(tmp_path):
     """Only the adapter (a run killed before metrics.json, never evaluated): still a valid card, no guesses."""
     from huggingface_hub import ModelCard
 
-    from cards.model_card import render_model_card
+    from agent_flan.cards.model_card import render_model_card
 
     folder = make_training_folder(tmp_path / "bare", metrics=None, results=None, extras=False)
-    (folder / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "someone/unknown-7b", "r": 8}),
-                                                encoding="utf-8")
+    (folder / "adapter_config.json").write_text(
+        json.dumps({"base_model_name_or_path": "someone/unknown-7b", "r": 8}), encoding="utf-8"
+    )
     text = render_model_card(folder)
     assert_fully_rendered(text, allow_not_measured=True)
     card = ModelCard(text)
@@ -330,7 +440,7 @@ def test_model_card_degrades_to_not_measured(tmp_path):
 def test_model_card_reads_eval_results_given_separately_and_local_base(tmp_path):
     from huggingface_hub import ModelCard
 
-    from cards.model_card import render_model_card
+    from agent_flan.cards.model_card import render_model_card
 
     metrics = copy.deepcopy(METRICS)
     base = tmp_path / "smollm2-135m-instruct"
@@ -339,8 +449,9 @@ def test_model_card_reads_eval_results_given_separately_and_local_base(tmp_path)
     metrics["model"].update(name_or_path=str(base), path=str(base), hub_id=str(base), quantization=None)
     metrics["template"] = {"name": "agent_flan", "end_of_turn": "\u0d3f", "eos_token_ids": [2, 31]}
     folder = make_training_folder(tmp_path / "run", metrics=metrics, results=None)
-    (folder / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": str(base), "r": 16}),
-                                                encoding="utf-8")
+    (folder / "adapter_config.json").write_text(
+        json.dumps({"base_model_name_or_path": str(base), "r": 16}), encoding="utf-8"
+    )
     (folder / "training_config.yaml").write_text(f"model_name_or_path: {base}\n", encoding="utf-8")
     results = tmp_path / "eval.json"
     results.write_text(json.dumps({"summary": {"hscore": 70.0, "h_react": 30.0, "h_general": 30.0}}), encoding="utf-8")
@@ -358,9 +469,26 @@ def test_training_metrics_keys_the_model_card_reads_exist_in_the_trainer():
     if not source.is_file():
         pytest.skip("training/run.py is not in this checkout")
     text = source.read_text(encoding="utf-8")
-    for key in ("final_loss", "train_loss", "loss_by_capability", "global_step", "epochs", "tokens_per_second",
-                "train_runtime_s", "wall_time_s", "learning_rate", "effective_batch", "hub_id", "quantization",
-                "end_of_turn", "eos_token_ids", "hardware", "versions", "metrics.json", "training_config.yaml"):
+    for key in (
+        "final_loss",
+        "train_loss",
+        "loss_by_capability",
+        "global_step",
+        "epochs",
+        "tokens_per_second",
+        "train_runtime_s",
+        "wall_time_s",
+        "learning_rate",
+        "effective_batch",
+        "hub_id",
+        "quantization",
+        "end_of_turn",
+        "eos_token_ids",
+        "hardware",
+        "versions",
+        "metrics.json",
+        "training_config.yaml",
+    ):
         assert f'"{key}"' in text, key
 
 
@@ -372,10 +500,11 @@ def test_space_card_front_matter(tmp_path):
 
     from huggingface_hub import SpaceCard
 
-    from cards.space_card import render_space_card
+    from agent_flan.cards.space_card import render_space_card
 
-    text = render_space_card("HuggingFaceTB/SmolLM2-135M-Instruct", "me/agent-flan-lora", "me/agent-flan",
-                             hardware="zero-a10g")
+    text = render_space_card(
+        "HuggingFaceTB/SmolLM2-135M-Instruct", "me/agent-flan-lora", "me/agent-flan", hardware="zero-a10g"
+    )
     assert_fully_rendered(text)
     data = SpaceCard(text).data.to_dict()
     assert data["sdk"] == "gradio" and data["sdk_version"] == version("gradio")
@@ -388,7 +517,7 @@ def test_space_card_front_matter(tmp_path):
 
 
 def test_space_card_needs_a_gradio_version(monkeypatch):
-    import cards.space_card as space_card
+    import agent_flan.cards.space_card as space_card
 
     monkeypatch.setattr(space_card, "installed_gradio", lambda: None)
     with pytest.raises(ValueError, match="sdk_version"):
@@ -400,7 +529,7 @@ def test_space_card_needs_a_gradio_version(monkeypatch):
 
 
 def test_card_command_rerenders_each_type(sample_build, tmp_path, capsys):
-    from cards.cli import main
+    from agent_flan.cli import main
 
     out, _ = sample_build
     dataset = tmp_path / "agent-flan"
@@ -427,7 +556,7 @@ def test_card_command_rerenders_each_type(sample_build, tmp_path, capsys):
 
 
 def test_card_command_user_errors_exit_2(tmp_path, capsys):
-    from cards.cli import main
+    from agent_flan.cli import main
 
     assert main(["card", str(tmp_path / "missing")]) == 2
     (tmp_path / "empty").mkdir()
@@ -441,7 +570,7 @@ def test_dataset_card_of_a_partial_build(sample_build):
     """`--only-given` can leave configs out (no mixture, no negatives): the card still renders and reads right."""
     from huggingface_hub import DatasetCard
 
-    from cards.dataset_card import render_dataset_card
+    from agent_flan.cards.dataset_card import render_dataset_card
 
     _, report = sample_build
     partial = copy.deepcopy(report)

@@ -24,7 +24,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 from test_cards import make_training_folder
 
@@ -40,8 +39,9 @@ class DripServer:
     `fast_after`: requests with a number above it (per prompt) are answered at once, so a retry succeeds.
     `stall_after`: send this many body bytes, then go silent (the connection stays open)."""
 
-    def __init__(self, body: bytes, interval: float = 0.25, fast_after: int | None = None,
-                 stall_after: int | None = None):
+    def __init__(
+        self, body: bytes, interval: float = 0.25, fast_after: int | None = None, stall_after: int | None = None
+    ):
         self.body, self.interval, self.fast_after, self.stall_after = body, interval, fast_after, stall_after
         self.requests: list[tuple[float, str]] = []
         self.seen: dict[str, int] = {}
@@ -154,8 +154,25 @@ def _eval(url: str, folder: Path, out: Path, *extra: str) -> tuple[int, float]:
     from agent_flan.cli import main
 
     started = time.monotonic()
-    code = main(["eval", "--endpoint", url, "--model-name", "m", "--dataset", str(folder), "--out", str(out),
-                 "--no-progress", "--bootstrap", "50", "--retry-wait", "0.01", *extra])
+    code = main(
+        [
+            "eval",
+            "--endpoint",
+            url,
+            "--model-name",
+            "m",
+            "--dataset",
+            str(folder),
+            "--out",
+            str(out),
+            "--no-progress",
+            "--bootstrap",
+            "50",
+            "--retry-wait",
+            "0.01",
+            *extra,
+        ]
+    )
     return code, time.monotonic() - started
 
 
@@ -164,8 +181,19 @@ def test_eval_timeout_bounds_the_whole_request_against_a_dripping_server(sample_
     deadline stops it. 2 attempts x 1 s, not 2 x 15 s."""
     folder, _ = sample_build
     with DripServer(completion("x" * 20), interval=0.25) as server:
-        code, elapsed = _eval(server.url, folder, tmp_path / "drip.json", "--limit", "1", "--timeout", "1",
-                              "--max-retries", "1", "--concurrency", "1")
+        code, elapsed = _eval(
+            server.url,
+            folder,
+            tmp_path / "drip.json",
+            "--limit",
+            "1",
+            "--timeout",
+            "1",
+            "--max-retries",
+            "1",
+            "--concurrency",
+            "1",
+        )
     err = capsys.readouterr().err
     assert code == 1, err
     assert elapsed < 4.5, elapsed
@@ -177,15 +205,16 @@ def test_eval_timeout_bounds_the_whole_request_against_a_dripping_server(sample_
 def test_eval_body_that_stalls_just_before_the_deadline_is_cut_at_it():
     """Headers, then 8 bytes over 0.8 s, then silence with the connection open. A per-read timeout (1 s)
     would wait until ~1.8 s; the deadline cuts the read in progress at 1 s."""
-    from evaluation.runners import GenerationSettings, Request
-    from evaluation.runners.endpoint import EndpointConfig, EndpointError, EndpointRunner
+    from agent_flan.core.runners import GenerationSettings, Request
+    from agent_flan.core.runners.endpoint import EndpointConfig, EndpointError, EndpointRunner
 
     with DripServer(completion("x" * 20), interval=0.1, stall_after=8) as server:
         runner = EndpointRunner(EndpointConfig(server.url, "m", timeout=1.0, max_retries=0), GenerationSettings())
         started = time.monotonic()
         with pytest.raises(EndpointError, match="timed out"):
-            runner.generate([Request(key="k", item_id="i", messages=[{"role": "user", "content": "hi"}])],
-                            lambda *_: None)
+            runner.generate(
+                [Request(key="k", item_id="i", messages=[{"role": "user", "content": "hi"}])], lambda *_: None
+            )
         elapsed = time.monotonic() - started
     assert 0.9 < elapsed < 1.5, elapsed
     assert runner.timeouts == 1 and runner.requests_sent == 1
@@ -195,8 +224,19 @@ def test_eval_silent_server_and_retry_budget(sample_build, tmp_path, capsys):
     """A server that never answers: 10 retries allowed, but all attempts of the item end within the 2.5 s budget."""
     folder, _ = sample_build
     with SilentServer() as server:
-        code, elapsed = _eval(server.url, folder, tmp_path / "silent.json", "--limit", "1", "--timeout", "1",
-                              "--max-retries", "10", "--retry-budget", "2.5")
+        code, elapsed = _eval(
+            server.url,
+            folder,
+            tmp_path / "silent.json",
+            "--limit",
+            "1",
+            "--timeout",
+            "1",
+            "--max-retries",
+            "10",
+            "--retry-budget",
+            "2.5",
+        )
     err = capsys.readouterr().err
     assert code == 1, err
     assert elapsed < 4.0, elapsed
@@ -210,8 +250,9 @@ def test_eval_counts_timeouts_in_the_results(sample_build, tmp_path, capsys):
     results say how many attempts timed out."""
     folder, _ = sample_build
     with DripServer(completion("I cannot do that."), interval=0.3, fast_after=1) as server:
-        code, elapsed = _eval(server.url, folder, tmp_path / "counted.json", "--limit", "4", "--timeout", "1",
-                              "--concurrency", "4")
+        code, elapsed = _eval(
+            server.url, folder, tmp_path / "counted.json", "--limit", "4", "--timeout", "1", "--concurrency", "4"
+        )
     capsys.readouterr()
     assert code == 0
     run = json.loads((tmp_path / "counted.json").read_text())["run"]
@@ -235,13 +276,20 @@ def test_eval_help_states_the_deadlines(capsys):
 
 def _child_env(tmp_path: Path, endpoint: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING_FACE"))}
-    env.update(HF_ENDPOINT=endpoint, HF_TOKEN=FAKE_TOKEN, HF_HOME=str(tmp_path / "hf_home"), PYTHONPATH=str(REPO),
-               HF_HUB_DISABLE_TELEMETRY="1", HF_HUB_OFFLINE="0", **extra)
+    env.update(
+        HF_ENDPOINT=endpoint,
+        HF_TOKEN=FAKE_TOKEN,
+        HF_HOME=str(tmp_path / "hf_home"),
+        PYTHONPATH=str(REPO),
+        HF_HUB_DISABLE_TELEMETRY="1",
+        HF_HUB_OFFLINE="0",
+        **extra,
+    )
     return env
 
 
 def _model_folder(tmp_path: Path) -> Path:
-    from cards.model_card import render_model_card
+    from agent_flan.cards.model_card import render_model_card
 
     folder = make_training_folder(tmp_path / "lora")
     (folder / "README.md").write_text(render_model_card(folder, repo_id="me/agent-flan-lora"), encoding="utf-8")
@@ -250,16 +298,25 @@ def _model_folder(tmp_path: Path) -> Path:
 
 def _run(argv: list[str], tmp_path: Path, endpoint: str, **env: str) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, *argv], cwd=tmp_path, env=_child_env(tmp_path, endpoint, **env),
-                          capture_output=True, text=True, timeout=90)
+    proc = subprocess.run(
+        [sys.executable, *argv],
+        cwd=tmp_path,
+        env=_child_env(tmp_path, endpoint, **env),
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
     return proc, time.monotonic() - started
 
 
 def test_push_to_a_silent_hub_fails_within_the_timeout(tmp_path):
     folder = _model_folder(tmp_path)
     with SilentServer() as hub:
-        proc, elapsed = _run(["-m", "cards.cli", "push", str(folder), "--repo", "me/m", "--type", "model",
-                              "--timeout", "1"], tmp_path, hub.url)
+        proc, elapsed = _run(
+            ["-m", "agent_flan", "push", str(folder), "--repo", "me/m", "--type", "model", "--timeout", "1"],
+            tmp_path,
+            hub.url,
+        )
     assert proc.returncode == 2, proc.stderr[-2000:]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
@@ -272,8 +329,11 @@ def test_push_to_a_dripping_hub_fails_within_the_timeout(tmp_path):
     """Every read gets a byte within 0.3 s, so only the per-call deadline can stop it (the body takes 30 s)."""
     folder = _model_folder(tmp_path)
     with DripServer(json.dumps({"url": "x", "padding": "p" * 100}).encode(), interval=0.3) as hub:
-        proc, elapsed = _run(["-m", "cards.cli", "push", str(folder), "--repo", "me/m", "--type", "model",
-                              "--timeout", "1"], tmp_path, hub.url)
+        proc, elapsed = _run(
+            ["-m", "agent_flan", "push", str(folder), "--repo", "me/m", "--type", "model", "--timeout", "1"],
+            tmp_path,
+            hub.url,
+        )
     assert proc.returncode == 2, proc.stderr[-2000:]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "did not answer within 1 s" in lines[0], proc.stderr
@@ -282,7 +342,7 @@ def test_push_to_a_dripping_hub_fails_within_the_timeout(tmp_path):
 
 
 def test_push_help_states_the_bound(capsys):
-    from cards.cli import main
+    from agent_flan.cli import main
 
     with pytest.raises(SystemExit):
         main(["push", "--help"])
@@ -294,17 +354,35 @@ def test_push_help_states_the_bound(capsys):
 @pytest.mark.parametrize("kind", ["silent", "drip"])
 def test_build_from_a_hub_id_against_a_hub_that_does_not_answer(kind, tmp_path):
     """repo_info has no timeout in huggingface_hub: the build now fails in HF_HUB_DOWNLOAD_TIMEOUT seconds."""
-    server = SilentServer() if kind == "silent" else DripServer(b'{"id": "org/name", "sha": "' + b"0" * 40 + b'"}',
-                                                                interval=0.3)
+    server = (
+        SilentServer()
+        if kind == "silent"
+        else DripServer(b'{"id": "org/name", "sha": "' + b"0" * 40 + b'"}', interval=0.3)
+    )
     with server as hub:
-        proc, elapsed = _run(["-m", "agent_flan", "build", "--glaive", "org/glaive-like", "--only-given",
-                              "--out", str(tmp_path / "out"), "--no-progress"], tmp_path, hub.url,
-                             HF_HUB_DOWNLOAD_TIMEOUT="1")
+        proc, elapsed = _run(
+            [
+                "-m",
+                "agent_flan",
+                "build",
+                "--glaive",
+                "org/glaive-like",
+                "--only-given",
+                "--out",
+                str(tmp_path / "out"),
+                "--no-progress",
+            ],
+            tmp_path,
+            hub.url,
+            HF_HUB_DOWNLOAD_TIMEOUT="1",
+        )
     assert proc.returncode == 2, proc.stderr[-2000:]
     lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("agent-flan build: error: --glaive org/glaive-like: the Hugging Face Hub at "
-                               f"{hub.url} did not answer within 1 s"), lines[0]
+    assert lines[0].startswith(
+        "agent-flan build: error: --glaive org/glaive-like: the Hugging Face Hub at "
+        f"{hub.url} did not answer within 1 s"
+    ), lines[0]
     assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
     assert elapsed < 15, elapsed
 
@@ -321,8 +399,19 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
-@pytest.mark.parametrize("spec", ["data/missing.jsonl", "missing.parquet", "./data", "../elsewhere/x",
-                                  "~/no-such-dir-agent-flan", "/no/such/place", "a/b/c", "org/name.json"])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "data/missing.jsonl",
+        "missing.parquet",
+        "./data",
+        "../elsewhere/x",
+        "~/no-such-dir-agent-flan",
+        "/no/such/place",
+        "a/b/c",
+        "org/name.json",
+    ],
+)
 def test_missing_path_is_no_such_file_not_a_hub_lookup(spec, tmp_path, monkeypatch, capsys, no_network):
     from huggingface_hub import constants
 
@@ -338,7 +427,7 @@ def test_missing_path_is_no_such_file_not_a_hub_lookup(spec, tmp_path, monkeypat
 
 
 def test_hub_ids_are_still_hub_ids():
-    from dataset_builder.sources.resolve import looks_like_path
+    from agent_flan.core.hub import looks_like_path
 
     for spec in ("THUDM/AgentInstruct", "glaiveai/glaive-function-calling-v2", "org/name.v2", "internlm/Agent-FLAN"):
         assert not looks_like_path(spec), spec
@@ -347,9 +436,9 @@ def test_hub_ids_are_still_hub_ids():
 
 
 def test_training_dataset_name_that_is_a_missing_path(tmp_path, monkeypatch, no_network):
-    from dataset_builder.errors import BadInputError
-    from training.config import DataArguments
-    from training.data import load_rows
+    from agent_flan.core.errors import BadInputError
+    from agent_flan.training.config import DataArguments
+    from agent_flan.training.data import load_rows
 
     monkeypatch.chdir(tmp_path)
     with pytest.raises(BadInputError, match=r"no such file: data/missing\.jsonl"):
@@ -360,19 +449,25 @@ def test_training_dataset_name_that_is_a_missing_path(tmp_path, monkeypatch, no_
 
 def test_build_responder_that_never_answers_is_one_line_within_the_budget(tmp_path):
     """Negatives answered by a server that accepts and never answers: exit-2 error, bounded by the budget."""
-    from dataset_builder.build import build
-    from dataset_builder.errors import BadInputError
-    from dataset_builder.recipe import BuildRecipe
-    from dataset_builder.responders import ResponderSpec
     from synthetic import write_toolbench
+
+    from agent_flan.core.errors import BadInputError
+    from agent_flan.dataset_builder.recipe import BuildRecipe
+    from agent_flan.dataset_builder.responders import ResponderSpec
+    from agent_flan.pipeline import build_dataset as build
 
     source = write_toolbench(tmp_path / "t.json", 30)
     with SilentServer() as server:
         started = time.monotonic()
         with pytest.raises(BadInputError, match=r"--responder-url: item .* still failing .* timed out"):
-            build(tmp_path / "out", {"toolbench": str(source)}, only_given=True, progress=False,
-                  recipe=BuildRecipe(negative_count=20),
-                  responder=ResponderSpec(server.url, "m", timeout=1.0, retry_budget=2.0))
+            build(
+                tmp_path / "out",
+                {"toolbench": str(source)},
+                only_given=True,
+                progress=False,
+                recipe=BuildRecipe(negative_count=20),
+                responder=ResponderSpec(server.url, "m", timeout=1.0, retry_budget=2.0),
+            )
         elapsed = time.monotonic() - started
     assert elapsed < 8, elapsed
     assert not (tmp_path / "out").exists()

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # so plain `pytest` works without an installed package
     sys.path.insert(0, str(ROOT))
 
-from evaluation import detect_cli  # noqa: E402
-from evaluation.detector import STYLES, ToolCall, Verdict, detect, tool_names  # noqa: E402
+from agent_flan.core.toolcalls.detect import STYLES, ToolCall, Verdict, detect, tool_names  # noqa: E402
+from agent_flan.evaluation import detect_cli  # noqa: E402
 
 CORPUS_PATH = ROOT / "tests" / "data" / "detector_corpus.jsonl"
 CORPUS = [json.loads(line) for line in CORPUS_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -225,13 +225,16 @@ def test_empty_reply():
     assert detect(None).calls_tool is False  # type: ignore[arg-type]
 
 
-def test_long_degenerate_reply_is_fast():
-    import time
-
-    reply = "Some text with {braces and 'quotes' [lists] " * 2000 + "{" * 3000
-    start = time.perf_counter()
-    assert detect(reply).calls_tool is False
-    assert time.perf_counter() - start < 1.0
+def test_long_degenerate_reply_does_not_hang():
+    """A liveness guard, not a speed claim (speed belongs in benchmarks): it must finish, with the
+    right verdict, well inside a generous subprocess deadline."""
+    code = (
+        "from agent_flan.core.toolcalls.detect import detect\n"
+        "reply = \"Some text with {braces and 'quotes' [lists] \" * 2000 + '{' * 3000\n"
+        "print(detect(reply).calls_tool)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "False", proc.stderr
 
 
 # --------------------------------------------------------------------------- CLI
@@ -286,7 +289,7 @@ def test_cli_main_tools_not_a_list(monkeypatch, capsys):
 
 def test_cli_subprocess():
     result = subprocess.run(
-        [sys.executable, "-m", "evaluation.detect_cli", "--tools", "[]"],
+        [sys.executable, "-m", "agent_flan", "detect", "--tools", "[]"],
         input="I will use the get_weather tool to check Paris.",
         capture_output=True,
         text=True,

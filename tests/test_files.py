@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import dataset_builder.sources.files as files
-from dataset_builder.errors import Rejected
+import agent_flan.dataset_builder.sources.files as files
+from agent_flan.core.errors import Rejected
 
 RECORDS = [{"id": i, "text": "héllo ✓ " * i, "values": [1, 2.5, None, True]} for i in range(60)]
 
@@ -63,4 +63,7 @@ def test_folder_listing_is_sorted_and_filtered(tmp_path):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}")
     assert [p.relative_to(tmp_path).as_posix() for p in files.list_source_files(tmp_path)] == [
-        "a/c.parquet", "a/z.json", "b.jsonl"]
+        "a/c.parquet",
+        "a/z.json",
+        "b.jsonl",
+    ]

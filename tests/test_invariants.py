@@ -11,20 +11,30 @@ import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dataset_builder.invariants import folder_invariants, row_invariants
-from dataset_builder.near_duplicates import NearDuplicateIndex, jaccard, shingles
-from dataset_builder.prompts import agent_h_lines, agent_h_system
-from dataset_builder.schema import features_for
-from dataset_builder.transforms.rows import message, row, step_message
+from agent_flan.core.prompts import agent_h_lines, agent_h_system
+from agent_flan.core.schema import features_for
+from agent_flan.dataset_builder.invariants import folder_invariants, row_invariants
+from agent_flan.dataset_builder.near_duplicates import NearDuplicateIndex, jaccard, shingles
+from agent_flan.dataset_builder.transforms.rows import message, row, step_message
 
 TOOL = {"name": "get_weather", "description": "Weather", "parameters": {"type": "object", "properties": {}}}
 
 
 def good_row(**extra) -> dict:
-    step = step_message([("I need the weather.", "reasoning", True), (" I will operate get_weather.", "retrieval", True),
-                         (' Its arguments are {"city": "Paris"}.', "understanding", True)])
-    messages = [message("system", "You can use tools."), message("user", "Weather in Paris?"), step,
-                message("tool", "{}"), message("assistant", "It is sunny.", True, "answer")]
+    step = step_message(
+        [
+            ("I need the weather.", "reasoning", True),
+            (" I will operate get_weather.", "retrieval", True),
+            (' Its arguments are {"city": "Paris"}.', "understanding", True),
+        ]
+    )
+    messages = [
+        message("system", "You can use tools."),
+        message("user", "Weather in Paris?"),
+        step,
+        message("tool", "{}"),
+        message("assistant", "It is sunny.", True, "answer"),
+    ]
     return row("r1", "toolbench", "toolbench", "tflan", messages, [TOOL], **extra)
 
 
@@ -56,15 +66,24 @@ def test_spans_must_tile_the_content():
 
 def test_empty_reasoning_span():
     item = good_row()
-    item["messages"][2] = step_message([("   ", "reasoning", True), (" I will operate get_weather.", "retrieval", True),
-                                        (' Its arguments are {"city": "Paris"}.', "understanding", True)])
+    item["messages"][2] = step_message(
+        [
+            ("   ", "reasoning", True),
+            (" I will operate get_weather.", "retrieval", True),
+            (' Its arguments are {"city": "Paris"}.', "understanding", True),
+        ]
+    )
     assert any("empty reasoning part" in p for p in problems("toolbench_tflan", item))
 
 
 def test_a_trained_call_to_a_tool_not_offered():
     item = good_row()
-    item["messages"][2] = step_message([("I will operate get_forecast.", "retrieval", True),
-                                        (' Its arguments are {"city": "Paris"}.', "understanding", True)])
+    item["messages"][2] = step_message(
+        [
+            ("I will operate get_forecast.", "retrieval", True),
+            (' Its arguments are {"city": "Paris"}.', "understanding", True),
+        ]
+    )
     assert any("'get_forecast', not among the row's tools" in p for p in problems("toolbench_tflan", item))
     item["messages"][2]["spans"] = [{**s, "loss": False} for s in item["messages"][2]["spans"]]
     item["messages"][2]["loss"] = False
@@ -79,12 +98,24 @@ def test_native_instruction_in_an_aligned_row():
 
 
 def test_negative_rows_need_a_kind_and_must_not_call():
-    negative = row("n1", "glaive", "chat", "negative", [message("system", "Hi."), message("user", "Weather?"),
-                   message("assistant", '{"name": "get_weather", "arguments": {}}', True, "answer")], [TOOL])
+    negative = row(
+        "n1",
+        "glaive",
+        "chat",
+        "negative",
+        [
+            message("system", "Hi."),
+            message("user", "Weather?"),
+            message("assistant", '{"name": "get_weather", "arguments": {}}', True, "answer"),
+        ],
+        [TOOL],
+    )
     found = problems("toolbench_negative", negative)
     assert any("negative_kind ''" in p for p in found) and any("calls a tool" in p for p in found)
-    assert any("negative_kind 'tool_request' on a tflan row" in p
-               for p in problems("toolbench_tflan", good_row(negative_kind="tool_request")))
+    assert any(
+        "negative_kind 'tool_request' on a tflan row" in p
+        for p in problems("toolbench_tflan", good_row(negative_kind="tool_request"))
+    )
 
 
 def write_config(folder: Path, config: str, rows: list[dict]) -> Path:
@@ -95,23 +126,57 @@ def write_config(folder: Path, config: str, rows: list[dict]) -> Path:
 
 
 def negative(index: int, kind: str, query: str | None = None) -> dict:
-    return row(f"n{index}", "glaive", "chat", "negative", [message("system", "Hi."), message("user", query or f"q {index}"),
-               message("assistant", "Plain answer.", True, "answer")], [TOOL] if kind == "chat_with_tools" else [],
-               negative_kind=kind)
+    return row(
+        f"n{index}",
+        "glaive",
+        "chat",
+        "negative",
+        [
+            message("system", "Hi."),
+            message("user", query or f"q {index}"),
+            message("assistant", "Plain answer.", True, "answer"),
+        ],
+        [TOOL] if kind == "chat_with_tools" else [],
+        negative_kind=kind,
+    )
 
 
 def test_folder_invariants_fire(tmp_path):
     negatives = [negative(i, "tool_request") for i in range(9)] + [negative(9, "chat_with_tools", "Tell me a joke")]
-    chat = row("c1", "general", "chat", "chat", [message("user", "Tell me a joke"), message("assistant", "A joke.", True, "answer")])
-    leaked = row("t1", "toolbench", "toolbench", "tflan", [
-        message("system", agent_h_system("general", [])), message("user", "Please book a table for two at Luigi's tonight at 8"),
-        message("assistant", "Done.", True, "answer")])
-    heldout = row("h1", "glaive", "chat", "chat", [message("system", "s"),
-                  message("user", "Please book a table for two at Luigi's tonight at 8 pm")],
-                  situation="tool_needed_no_tools", prompt_style="general", should_call=False, expected_tool="")
-    files = {"toolbench_negative/train": [write_config(tmp_path, "toolbench_negative", negatives)],
-             "default/train": [write_config(tmp_path, "default", [*negatives, chat, leaked])],
-             "agent_h/test": [write_config(tmp_path, "agent_h", [heldout])]}
+    chat = row(
+        "c1",
+        "general",
+        "chat",
+        "chat",
+        [message("user", "Tell me a joke"), message("assistant", "A joke.", True, "answer")],
+    )
+    leaked = row(
+        "t1",
+        "toolbench",
+        "toolbench",
+        "tflan",
+        [
+            message("system", agent_h_system("general", [])),
+            message("user", "Please book a table for two at Luigi's tonight at 8"),
+            message("assistant", "Done.", True, "answer"),
+        ],
+    )
+    heldout = row(
+        "h1",
+        "glaive",
+        "chat",
+        "chat",
+        [message("system", "s"), message("user", "Please book a table for two at Luigi's tonight at 8 pm")],
+        situation="tool_needed_no_tools",
+        prompt_style="general",
+        should_call=False,
+        expected_tool="",
+    )
+    files = {
+        "toolbench_negative/train": [write_config(tmp_path, "toolbench_negative", negatives)],
+        "default/train": [write_config(tmp_path, "default", [*negatives, chat, leaked])],
+        "agent_h/test": [write_config(tmp_path, "agent_h", [heldout])],
+    }
     found = folder_invariants(files)
     assert any("tool_request is 90% of the 10 negatives" in p for p in found)
     assert any("negative 'n9' repeats the query of a chat row" in p for p in found)
@@ -127,8 +192,11 @@ def test_agent_h_lines_are_its_fixed_lines():
 
 # ---- near duplicates -----------------------------------------------------------------------------------
 
-WORDS = st.lists(st.sampled_from(["book", "a", "table", "for", "two", "at", "eight", "please", "tonight", "pizza"]),
-                 min_size=0, max_size=12).map(" ".join)
+WORDS = st.lists(
+    st.sampled_from(["book", "a", "table", "for", "two", "at", "eight", "please", "tonight", "pizza"]),
+    min_size=0,
+    max_size=12,
+).map(" ".join)
 
 
 @settings(max_examples=300, deadline=None)
@@ -137,9 +205,14 @@ def test_prefix_filter_finds_exactly_what_brute_force_finds(protected, probe, th
     index = NearDuplicateIndex(threshold)
     for number, text in enumerate(protected):
         index.add(str(number), text)
-    expected = sorted(str(n) for n, text in enumerate(protected)
-                      if shingles(text) and shingles(probe) and jaccard(shingles(text), shingles(probe)) >= threshold
-                      and str(n) in index._sets)
+    expected = sorted(
+        str(n)
+        for n, text in enumerate(protected)
+        if shingles(text)
+        and shingles(probe)
+        and jaccard(shingles(text), shingles(probe)) >= threshold
+        and str(n) in index._sets
+    )
     assert index.matches(probe) == expected
 
 

@@ -12,9 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from dataset_builder.schema import TRAINING_CONFIGS
-from training.masks import CAPABILITY_INDEX, IGNORE_INDEX, NEGATIVE_OFFSET, encode_conversation, trained_segments
-from training.templates import TEMPLATES, load_template
+from agent_flan.core.schema import TRAINING_CONFIGS
+from agent_flan.training.masks import (
+    CAPABILITY_INDEX,
+    IGNORE_INDEX,
+    NEGATIVE_OFFSET,
+    encode_conversation,
+    trained_segments,
+)
+from agent_flan.training.templates import TEMPLATES, load_template
 
 # template -> (assistant header, how the template writes content, end-of-turn string)
 FRAMES = {
@@ -28,7 +34,7 @@ ROWS_PER_CONFIG = 3
 
 @pytest.fixture(scope="session")
 def tiny_tokenizer(tmp_path_factory):
-    from training.testing import build_tiny_tokenizer
+    from support.tiny_training import build_tiny_tokenizer
 
     return build_tiny_tokenizer(tmp_path_factory.mktemp("tiny-tokenizer"))
 
@@ -63,8 +69,9 @@ def expected_trained(text: str, offsets, messages, template: str) -> tuple[list[
         start = at + len(header)
         cursor = start + len(shaped) + len(eot)
         lead = content.find(shaped) if shaped else 0  # characters the template trimmed off the front
-        spans = message.get("spans") or [{"start": 0, "end": len(content), "loss": message["loss"],
-                                          "capability": message["capability"]}]
+        spans = message.get("spans") or [
+            {"start": 0, "end": len(content), "loss": message["loss"], "capability": message["capability"]}
+        ]
         pieces = []
         for span in spans:
             lo = max(start, min(start + len(shaped), start + span["start"] - lead))
@@ -88,8 +95,9 @@ def test_exactly_loss_true_assistant_turns_are_trained(tiny_tokenizer, config_ro
     chat_template = load_template(template).text
     for row in config_rows[config]:
         negative = row["format"] == "negative"
-        enc = encode_conversation(tiny_tokenizer, chat_template, row["messages"], row["tools"], negative=negative,
-                                  row_id=row["id"])
+        enc = encode_conversation(
+            tiny_tokenizer, chat_template, row["messages"], row["tools"], negative=negative, row_id=row["id"]
+        )
         trained, groups = expected_trained(enc.text, enc.offsets, row["messages"], template)
         for index, token in enumerate(enc.input_ids):
             where = f"{config}/{row['id']} token {index} {enc.text[slice(*enc.offsets[index])]!r}"
@@ -109,11 +117,15 @@ def test_an_untrained_span_inside_a_step_is_not_trained(tiny_tokenizer, template
     of turn) are trained, and each trained token carries the capability of its span."""
     thought, name, call = "I need the weather. ", "I will call get_weather. ", 'Its arguments are {"city": "Paris"}.'
     content = thought + name + call
-    spans = [{"start": 0, "end": len(thought), "capability": "reasoning", "loss": True},
-             {"start": len(thought), "end": len(thought) + len(name), "capability": "retrieval", "loss": False},
-             {"start": len(thought) + len(name), "end": len(content), "capability": "understanding", "loss": True}]
-    messages = [{"role": "user", "content": "Weather in Paris?", "loss": False, "capability": "", "spans": []},
-                {"role": "assistant", "content": content, "loss": True, "capability": "mixed", "spans": spans}]
+    spans = [
+        {"start": 0, "end": len(thought), "capability": "reasoning", "loss": True},
+        {"start": len(thought), "end": len(thought) + len(name), "capability": "retrieval", "loss": False},
+        {"start": len(thought) + len(name), "end": len(content), "capability": "understanding", "loss": True},
+    ]
+    messages = [
+        {"role": "user", "content": "Weather in Paris?", "loss": False, "capability": "", "spans": []},
+        {"role": "assistant", "content": content, "loss": True, "capability": "mixed", "spans": spans},
+    ]
     enc = encode_conversation(tiny_tokenizer, load_template(template).text, messages)
     trained, groups = expected_trained(enc.text, enc.offsets, messages, template)
     assert [label != IGNORE_INDEX for label in enc.labels] == trained
@@ -127,7 +139,7 @@ def test_an_untrained_span_inside_a_step_is_not_trained(tiny_tokenizer, template
 def test_trained_text_is_the_trained_spans_plus_end_of_turn(tiny_tokenizer):
     """With a byte-level BPE the trained runs decode to exactly the trained spans (+ <|im_end|> after a
     message's last span): span boundaries sit before separators, so no token straddles them."""
-    from training.testing import synthetic_rows
+    from support.tiny_training import synthetic_rows
 
     row = synthetic_rows()[0]
     enc = encode_conversation(tiny_tokenizer, load_template("chatml").text, row["messages"], row["tools"])
@@ -148,42 +160,55 @@ def test_trained_text_is_the_trained_spans_plus_end_of_turn(tiny_tokenizer):
         for index, span in enumerate(m["spans"]):
             if not span["loss"]:
                 continue
-            text = m["content"][span["start"]:span["end"]] + ("<|im_end|>" if index == len(m["spans"]) - 1 else "")
+            text = m["content"][span["start"] : span["end"]] + ("<|im_end|>" if index == len(m["spans"]) - 1 else "")
             if expected and index and m["spans"][index - 1]["loss"]:
                 expected[-1] += text
             else:
                 expected.append(text)
-    assert decoded == expected == ["I should look it up.", ' Its arguments are {"city": "Paris"}.<|im_end|>',
-                                   "It is 21 degrees in Paris.<|im_end|>"]
+    assert (
+        decoded
+        == expected
+        == [
+            "I should look it up.",
+            ' Its arguments are {"city": "Paris"}.<|im_end|>',
+            "It is 21 degrees in Paris.<|im_end|>",
+        ]
+    )
     assert "I will call get_weather." not in "".join(decoded)  # the untrained span inside the step
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
 def test_templates_render_like_apply_chat_template(tiny_tokenizer, template):
     """Our renderer sees what `apply_chat_template` sees: same text, same assistant mask (all turns trained)."""
-    from training.testing import synthetic_rows
+    from support.tiny_training import synthetic_rows
 
     chat_template = load_template(template).text
     row = synthetic_rows()[0]
-    messages = [{**m, "loss": m["role"] == "assistant", "spans": [{**span, "loss": True} for span in m["spans"]]}
-                for m in row["messages"]]
+    messages = [
+        {**m, "loss": m["role"] == "assistant", "spans": [{**span, "loss": True} for span in m["spans"]]}
+        for m in row["messages"]
+    ]
     enc = encode_conversation(tiny_tokenizer, chat_template, messages, row["tools"])
     plain = [{"role": m["role"], "content": m["content"]} for m in messages]
     tools = json.loads(row["tools"])
     text = tiny_tokenizer.apply_chat_template(plain, tools=tools, chat_template=chat_template, tokenize=False)
     assert text == enc.text
-    out = tiny_tokenizer.apply_chat_template(plain, tools=tools, chat_template=chat_template, return_dict=True,
-                                             return_assistant_tokens_mask=True)
+    out = tiny_tokenizer.apply_chat_template(
+        plain, tools=tools, chat_template=chat_template, return_dict=True, return_assistant_tokens_mask=True
+    )
     assert out["input_ids"] == enc.input_ids
     assert out["assistant_masks"] == [int(label != IGNORE_INDEX) for label in enc.labels]
 
 
 def test_agent_flan_template_is_byte_exact(tiny_tokenizer):
     """<|Human|>U+0D46 ... '\\n ' and <|Assistant|>U+0D46 ... U+0D3F '\\n ' as in the Agent-FLAN README."""
-    raw = (Path(load_template("agent_flan").path).read_bytes())
+    raw = Path(load_template("agent_flan").path).read_bytes()
     assert b"<|Human|>\xe0\xb5\x86" in raw and b"\xe0\xb4\xbf" in raw
-    messages = [{"role": "system", "content": "S"}, {"role": "user", "content": "U"},
-                {"role": "assistant", "content": "A", "loss": True, "capability": "answer"}]
+    messages = [
+        {"role": "system", "content": "S"},
+        {"role": "user", "content": "U"},
+        {"role": "assistant", "content": "A", "loss": True, "capability": "answer"},
+    ]
     enc = encode_conversation(tiny_tokenizer, load_template("agent_flan").text, messages)
     bos = tiny_tokenizer.bos_token
     assert enc.text == f"{bos}<|Human|>\u0d46S\n <|Human|>\u0d46U\n <|Assistant|>\u0d46A\u0d3f\n "
@@ -191,23 +216,34 @@ def test_agent_flan_template_is_byte_exact(tiny_tokenizer):
 
 
 def test_tools_are_rendered_only_when_present(tiny_tokenizer):
-    from training.testing import synthetic_rows
+    from support.tiny_training import synthetic_rows
 
     with_tools, negative = synthetic_rows()[0], synthetic_rows()[1]
     for name in TEMPLATES:
         text = load_template(name).text
-        assert "get_weather" in encode_conversation(tiny_tokenizer, text, with_tools["messages"], with_tools["tools"]).text
-        assert "Weather for a city" not in encode_conversation(tiny_tokenizer, text, with_tools["messages"],
-                                                              with_tools["tools"], render_tools=False).text
+        assert (
+            "get_weather" in encode_conversation(tiny_tokenizer, text, with_tools["messages"], with_tools["tools"]).text
+        )
+        assert (
+            "Weather for a city"
+            not in encode_conversation(
+                tiny_tokenizer, text, with_tools["messages"], with_tools["tools"], render_tools=False
+            ).text
+        )
         assert "# Tools" not in encode_conversation(tiny_tokenizer, text, negative["messages"], negative["tools"]).text
 
 
 def test_segments_concatenate_to_the_rendered_text(tiny_tokenizer):
-    from training.testing import synthetic_rows
+    from support.tiny_training import synthetic_rows
 
     for row in synthetic_rows():
-        enc = encode_conversation(tiny_tokenizer, load_template("chatml").text, row["messages"], row["tools"],
-                                  negative=row["format"] == "negative")
+        enc = encode_conversation(
+            tiny_tokenizer,
+            load_template("chatml").text,
+            row["messages"],
+            row["tools"],
+            negative=row["format"] == "negative",
+        )
         segments = trained_segments(enc)
         assert "".join(s["text"] for s in segments) == enc.text
         if row["format"] == "negative":
@@ -215,20 +251,21 @@ def test_segments_concatenate_to_the_rendered_text(tiny_tokenizer):
 
 
 def test_template_without_one_block_per_assistant_turn_is_rejected(tiny_tokenizer):
-    from dataset_builder.errors import BadInputError
+    from agent_flan.core.errors import BadInputError
 
     bad = "{% for m in messages %}{{ m.content }}{% endfor %}"
     with pytest.raises(BadInputError, match="generation block"):
-        encode_conversation(tiny_tokenizer, bad, [{"role": "user", "content": "u"},
-                                                  {"role": "assistant", "content": "a", "loss": True}])
+        encode_conversation(
+            tiny_tokenizer, bad, [{"role": "user", "content": "u"}, {"role": "assistant", "content": "a", "loss": True}]
+        )
 
 
 def test_truncation_drops_and_counts_samples_whose_trained_tokens_were_all_cut(tiny_tokenizer):
     import datasets
+    from support.tiny_training import synthetic_rows
 
-    from dataset_builder.schema import ROW_FEATURES
-    from training.data import DataReport, tokenize_rows
-    from training.testing import synthetic_rows
+    from agent_flan.core.schema import ROW_FEATURES
+    from agent_flan.training.data import DataReport, tokenize_rows
 
     rows = datasets.Dataset.from_list(synthetic_rows(), features=ROW_FEATURES)
     report = DataReport(dataset="synthetic", configs=["x"])
@@ -244,19 +281,36 @@ def test_masks_command_json_and_text(tmp_path, sample_build, capsys):
     """`agent-flan masks` through the subcommand wiring, on the sample build with a tiny tokenizer."""
     import argparse
 
-    from training.cli import add_commands
-    from training.testing import build_tiny_tokenizer
+    from support.tiny_training import build_tiny_tokenizer
+
+    from agent_flan.training.cli import add_commands
 
     model_dir = tmp_path / "tok"
     build_tiny_tokenizer(model_dir)
     folder, _ = sample_build
     parser = argparse.ArgumentParser(prog="agent-flan")
     add_commands(parser.add_subparsers(dest="command", required=True))
-    common = ["--config", "training/recipes/smollm2-135m.yaml", "--n", "2", "--model_name_or_path", str(model_dir),
-              "--dataset_name", str(folder), "--dataset_configs", "toolbench_tflan"]
+    common = [
+        "--config",
+        "training/recipes/smollm2-135m.yaml",
+        "--n",
+        "2",
+        "--model_name_or_path",
+        str(model_dir),
+        "--dataset_name",
+        str(folder),
+        "--dataset_configs",
+        "toolbench_tflan",
+    ]
     args = parser.parse_args(["masks", *common, "--format", "json"])
-    assert args.overrides == ["--model_name_or_path", str(model_dir), "--dataset_name", str(folder),
-                              "--dataset_configs", "toolbench_tflan"]
+    assert args.overrides == [
+        "--model_name_or_path",
+        str(model_dir),
+        "--dataset_name",
+        str(folder),
+        "--dataset_configs",
+        "toolbench_tflan",
+    ]
     assert args.handler(args) == 0
     samples = json.loads(capsys.readouterr().out)
     assert len(samples) == 2 and all(s["config"] == "toolbench_tflan" for s in samples)

@@ -9,24 +9,29 @@ from collections import Counter
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import write_jsonl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import write_jsonl
-from dataset_builder.build import build
-from dataset_builder.errors import Location
-from dataset_builder.recipe import BuildRecipe
-from dataset_builder.records import ToolBenchTrajectory, ToolStep
-from dataset_builder.transforms.alignment import parse_rendered_call
-from dataset_builder.transforms.toolbench import instruct_rows, react_format, react_row, tflan_row
-from dataset_builder.transforms.rows import rng_for
-from evaluation.detector import detect
 from synthetic import glaive_records, write_toolbench
+
+from agent_flan.core.errors import Location
+from agent_flan.core.toolcalls.detect import detect
+from agent_flan.core.toolcalls.language import parse_rendered_call
+from agent_flan.dataset_builder.recipe import BuildRecipe
+from agent_flan.dataset_builder.records import ToolBenchTrajectory, ToolStep
+from agent_flan.dataset_builder.transforms.rows import rng_for
+from agent_flan.dataset_builder.transforms.toolbench import instruct_rows, react_format, react_row, tflan_row
+from agent_flan.pipeline import build_dataset as build
 
 WEIGHTS = {"reasoning": 1.0, "retrieval": 0.5, "understanding": 0.7}
 names = st.from_regex(r"[a-z][a-z0-9_]{0,20}_for_[a-z]{1,8}", fullmatch=True)
-values = st.one_of(st.text(max_size=30), st.integers(-10**6, 10**6), st.booleans(), st.none(),
-                   st.lists(st.text(max_size=8), max_size=3))
+values = st.one_of(
+    st.text(max_size=30),
+    st.integers(-(10**6), 10**6),
+    st.booleans(),
+    st.none(),
+    st.lists(st.text(max_size=8), max_size=3),
+)
 argument_dicts = st.dictionaries(st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True), values, max_size=4)
 
 
@@ -35,16 +40,40 @@ def trajectories(draw) -> ToolBenchTrajectory:
     steps = []
     for _ in range(draw(st.integers(1, 4))):
         arguments = draw(st.one_of(argument_dicts.map(json.dumps), st.just("{'q': 'single quotes',}")))
-        steps.append(ToolStep(draw(st.text(max_size=40)).strip(), draw(names), arguments,
-                              json.dumps({"error": "", "response": draw(st.text(max_size=40))})))
-    tools = [{"name": step.action, "description": "d", "parameters": {"type": "object", "properties": {}}} for step in steps]
+        steps.append(
+            ToolStep(
+                draw(st.text(max_size=40)).strip(),
+                draw(names),
+                arguments,
+                json.dumps({"error": "", "response": draw(st.text(max_size=40))}),
+            )
+        )
+    tools = [
+        {"name": step.action, "description": "d", "parameters": {"type": "object", "properties": {}}} for step in steps
+    ]
     if draw(st.booleans()):  # a step calling a tool that is not offered, as DFSDT writes it
         position = draw(st.integers(0, len(steps)))
-        steps.insert(position, ToolStep("", "invalid_hallucination_function_name", "{}",
-                                        json.dumps({"error": "No such function name", "response": ""})))
-    return ToolBenchTrajectory(draw(st.from_regex(r"toolbench_[0-9a-f]{16}", fullmatch=True)), draw(st.text(min_size=1, max_size=40)),
-                               "system", tools, steps, "give_answer", draw(st.text(min_size=1, max_size=60)), "", "toolllama",
-                               Location("synthetic"))
+        steps.insert(
+            position,
+            ToolStep(
+                "",
+                "invalid_hallucination_function_name",
+                "{}",
+                json.dumps({"error": "No such function name", "response": ""}),
+            ),
+        )
+    return ToolBenchTrajectory(
+        draw(st.from_regex(r"toolbench_[0-9a-f]{16}", fullmatch=True)),
+        draw(st.text(min_size=1, max_size=40)),
+        "system",
+        tools,
+        steps,
+        "give_answer",
+        draw(st.text(min_size=1, max_size=60)),
+        "",
+        "toolllama",
+        Location("synthetic"),
+    )
 
 
 def _expected_arguments(step: ToolStep):
@@ -56,7 +85,7 @@ def _offered(trajectory: ToolBenchTrajectory) -> set[str]:
 
 
 def _span_text(msg, capability):
-    return "".join(msg["content"][s["start"]:s["end"]] for s in msg["spans"] if s["capability"] == capability)
+    return "".join(msg["content"][s["start"] : s["end"]] for s in msg["spans"] if s["capability"] == capability)
 
 
 @settings(max_examples=150, deadline=None)
@@ -69,20 +98,29 @@ def test_conversation_forms_lose_nothing_and_calls_parse_back(trajectory, seed, 
         assert not any(a == b == "assistant" for a, b in zip(roles, roles[1:]))  # one message per step
         steps = [m for m in messages if m["role"] == "assistant"][:-1]
         assert len(steps) == len(trajectory.steps)
-        assert [parse_rendered_call(m["content"]) for m in steps] == [(s.action, _expected_arguments(s)) for s in trajectory.steps]
+        assert [parse_rendered_call(m["content"]) for m in steps] == [
+            (s.action, _expected_arguments(s)) for s in trajectory.steps
+        ]
         assert [m["content"] for m in messages if m["role"] == "tool"] == [s.observation for s in trajectory.steps]
         final = messages[-1]
         assert (final["role"], final["content"], final["loss"], final["capability"]) == (
-            "assistant", trajectory.final_answer, True, "answer")
+            "assistant",
+            trajectory.final_answer,
+            True,
+            "answer",
+        )
         for step, msg in zip(trajectory.steps, steps):
-            assert "".join(msg["content"][s["start"]:s["end"]] for s in msg["spans"]) == msg["content"]
+            assert "".join(msg["content"][s["start"] : s["end"]] for s in msg["spans"]) == msg["content"]
             assert _span_text(msg, "reasoning").strip() == step.thought  # no reasoning span on an empty thought
             if step.action not in _offered(trajectory):
                 assert not msg["loss"] and not any(s["loss"] for s in msg["spans"])  # never trained
             elif cot:
                 assert all(s["loss"] for s in msg["spans"])
-        fenced = {"```" in m["content"] for m, s in zip(steps, trajectory.steps)
-                  if s.action in _offered(trajectory) and s.arguments is not None}
+        fenced = {
+            "```" in m["content"]
+            for m, s in zip(steps, trajectory.steps)
+            if s.action in _offered(trajectory) and s.arguments is not None
+        }
         assert len(fenced) <= 1  # one serialisation for the whole trajectory
 
 
@@ -96,7 +134,7 @@ def test_react_form_loses_nothing(trajectory, seed):
     assert fmt.final_action in offered  # the finishing call names a tool of the row
     for step, msg in zip(trajectory.steps, steps):
         text = msg["content"]
-        assert "".join(text[s["start"]:s["end"]] for s in msg["spans"]) == text
+        assert "".join(text[s["start"] : s["end"]] for s in msg["spans"]) == text
         if fmt.kind == "json":
             decoded = json.loads(text)
             assert (decoded[fmt.action], decoded[fmt.arguments]) == (step.action, _expected_arguments(step))
@@ -105,8 +143,13 @@ def test_react_form_loses_nothing(trajectory, seed):
             assert f"{fmt.action}: {step.action}\n" in text
             assert (f"{fmt.thought}: " in text) == bool(step.thought)
         assert msg["loss"] == (step.action in offered)
-    assert [m["content"] for m in produced["messages"] if m["role"] == "tool"] == [s.observation for s in trajectory.steps]
-    assert trajectory.final_answer in steps[-1]["content"] or json.dumps(trajectory.final_answer, ensure_ascii=False)[1:-1] in steps[-1]["content"]
+    assert [m["content"] for m in produced["messages"] if m["role"] == "tool"] == [
+        s.observation for s in trajectory.steps
+    ]
+    assert (
+        trajectory.final_answer in steps[-1]["content"]
+        or json.dumps(trajectory.final_answer, ensure_ascii=False)[1:-1] in steps[-1]["content"]
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -139,7 +182,10 @@ def big_toolbench(tmp_path_factory):
 
 def test_split_shares_match_the_recipe(big_toolbench):
     _, report = big_toolbench
-    rows = {name: report["configs"][name]["splits"]["train"]["rows"] for name in ("toolbench_react", "toolbench_tflan", "toolbench_tflan_cot")}
+    rows = {
+        name: report["configs"][name]["splits"]["train"]["rows"]
+        for name in ("toolbench_react", "toolbench_tflan", "toolbench_tflan_cot")
+    }
     total = sum(rows.values())
     assert total == 1200 == report["sources"]["toolbench"]["written"]
     for name, share in BuildRecipe().toolbench_split.items():
@@ -170,7 +216,7 @@ def test_loss_retention_per_capability_matches_the_weights(big_toolbench):
 
 
 def test_paper_weights_are_measured_too(tmp_path):
-    from dataset_builder.recipe import DEFAULT_RECIPE
+    from agent_flan.dataset_builder.recipe import DEFAULT_RECIPE
 
     recipe = BuildRecipe.load(DEFAULT_RECIPE.parent / "agent_flan_paper_weights.yaml")
     source = write_toolbench(tmp_path / "t.json", 1200)
@@ -187,7 +233,7 @@ def test_two_seeds_differ_in_assignment(tmp_path):
 
 
 def test_paper_weights_recipe_is_honoured(tmp_path):
-    from dataset_builder.recipe import DEFAULT_RECIPE
+    from agent_flan.dataset_builder.recipe import DEFAULT_RECIPE
 
     recipe = BuildRecipe.load(DEFAULT_RECIPE.parent / "agent_flan_paper_weights.yaml")
     assert recipe.loss_weights == {"reasoning": 1.0, "retrieval": 0.25, "understanding": 0.75}
@@ -211,7 +257,9 @@ def test_full_size_glaive_reaches_the_papers_agent_h_size_without_leaking(tmp_pa
 def test_negatives_come_in_two_kinds_and_never_call(tmp_path):
     source = write_jsonl(tmp_path / "glaive.jsonl", glaive_records(800))
     out = tmp_path / "agent-flan"
-    report = build(out, {"glaive": str(source)}, recipe=BuildRecipe(negative_count=200), only_given=True, progress=False)
+    report = build(
+        out, {"glaive": str(source)}, recipe=BuildRecipe(negative_count=200), only_given=True, progress=False
+    )
     negatives = pq.read_table(next((out / "data/toolbench_negative").glob("*.parquet"))).to_pylist()
     assert len(negatives) == 200
     kinds = Counter(row["negative_kind"] for row in negatives)

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from agent_flan.cli import main
-from conftest import REPO
-from dataset_builder.validate import validate_folder
+from agent_flan.dataset_builder.validate import validate_folder
 
 SAMPLE = REPO / "dataset_builder" / "samples" / "agentinstruct.jsonl"
 
@@ -26,7 +26,7 @@ SAMPLE = REPO / "dataset_builder" / "samples" / "agentinstruct.jsonl"
 PAUSED_BUILD = """
 import sys, time
 from pathlib import Path
-import dataset_builder.writer as writer
+import agent_flan.dataset_builder.writer as writer
 flag = Path(sys.argv[1])
 original = writer.MixtureBuckets.drain
 def paused(self, *args, **kwargs):
@@ -53,8 +53,9 @@ def _build_args(source: Path, out: str | Path, *extra: str) -> list[str]:
 
 
 def _run_cli(args: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agent_flan.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "agent_flan.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120, **kwargs
+    )
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -79,8 +80,13 @@ def dataset(sample_build, tmp_path) -> Path:
 
 def _start_paused(tmp_path: Path, args: list[str]) -> tuple[subprocess.Popen, Path]:
     flag = tmp_path / "paused.flag"
-    proc = subprocess.Popen([sys.executable, "-c", PAUSED_BUILD, str(flag), *args], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_BUILD, str(flag), *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not flag.exists():
         assert proc.poll() is None, proc.communicate()
@@ -90,6 +96,7 @@ def _start_paused(tmp_path: Path, args: list[str]) -> tuple[subprocess.Popen, Pa
 
 
 # -- what --out may replace ------------------------------------------------------------------------------
+
 
 def test_folder_the_tool_did_not_write_is_refused_and_kept(tmp_path, capsys):
     source = _small_input(tmp_path / "src")
@@ -122,8 +129,10 @@ def test_dataset_folder_it_wrote_is_replaced(dataset, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-@pytest.mark.parametrize("extra, named", [("notes.txt", "notes.txt"), ("data/agent_h/labels.csv", "data/agent_h/labels.csv"),
-                                          (".git/HEAD", ".git")])
+@pytest.mark.parametrize(
+    "extra, named",
+    [("notes.txt", "notes.txt"), ("data/agent_h/labels.csv", "data/agent_h/labels.csv"), (".git/HEAD", ".git")],
+)
 def test_dataset_folder_with_anything_extra_is_refused(dataset, tmp_path, capsys, extra, named):
     source = _small_input(tmp_path / "src")
     (dataset / extra).parent.mkdir(parents=True, exist_ok=True)
@@ -154,6 +163,7 @@ def test_empty_folder_is_used(tmp_path):
 
 
 # -- what --out may never be, even with --overwrite --------------------------------------------------------
+
 
 @pytest.mark.parametrize("out", [".", "..", "/"])
 def test_current_folder_or_an_ancestor_is_refused_even_with_overwrite(tmp_path, monkeypatch, capsys, out):
@@ -243,8 +253,14 @@ def test_unwritable_parent_is_exit_2_with_one_line(tmp_path):
             prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
         env = {**os.environ, "HOME": str(base), "HF_HOME": str(base / "hf")}
         for out in (locked / "agent-flan", locked / "deeper" / "agent-flan"):
-            proc = subprocess.run([*prefix, sys.executable, "-m", "agent_flan.cli", *_build_args(source, out)],
-                                  cwd=base, env=env, capture_output=True, text=True, timeout=120)
+            proc = subprocess.run(
+                [*prefix, sys.executable, "-m", "agent_flan.cli", *_build_args(source, out)],
+                cwd=base,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert proc.returncode == 2, proc.stderr
             lines = proc.stderr.strip().splitlines()
             assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
@@ -262,6 +278,7 @@ def test_help_documents_the_rule_and_overwrite():
 
 
 # -- concurrency, kills, SIGTERM -----------------------------------------------------------------------------
+
 
 def test_second_build_to_the_same_out_is_refused_while_the_first_finishes(tmp_path):
     source = _small_input(tmp_path / "src")

@@ -8,11 +8,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyarrow.parquet as pq
 import pytest
-
-from dataset_builder.build import build
-from dataset_builder.recipe import BuildRecipe
-from dataset_builder.responders import ResponderSpec
 from synthetic import write_toolbench
+
+from agent_flan.dataset_builder.recipe import BuildRecipe
+from agent_flan.dataset_builder.responders import ResponderSpec
+from agent_flan.pipeline import build_dataset as build
 
 
 class _Chat(BaseHTTPRequestHandler):
@@ -23,8 +23,11 @@ class _Chat(BaseHTTPRequestHandler):
         _Chat.seen.append(body)
         query = body["messages"][-1]["content"]
         # One reply in ten calls a tool: the detector must keep it out of the negatives.
-        reply = ('Action: lookup_item\nAction Input: {"id": 1}' if query.endswith("0") else
-                 f"I can't look that up myself, but here is how you could: {query[:20]}")
+        reply = (
+            'Action: lookup_item\nAction Input: {"id": 1}'
+            if query.endswith("0")
+            else f"I can't look that up myself, but here is how you could: {query[:20]}"
+        )
         data = json.dumps({"choices": [{"message": {"role": "assistant", "content": reply}}]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -50,9 +53,14 @@ def test_endpoint_responder_answers_toolbench_queries_and_is_vetted(tmp_path, se
     monkeypatch.setenv("TEST_RESPONDER_KEY", "sk-secret-value")
     source = write_toolbench(tmp_path / "t.json", 60)
     out = tmp_path / "agent-flan"
-    report = build(out, {"toolbench": str(source)}, only_given=True, progress=False,
-                   recipe=BuildRecipe(negative_count=40),
-                   responder=ResponderSpec(server, "served-model", "TEST_RESPONDER_KEY"))
+    report = build(
+        out,
+        {"toolbench": str(source)},
+        only_given=True,
+        progress=False,
+        recipe=BuildRecipe(negative_count=40),
+        responder=ResponderSpec(server, "served-model", "TEST_RESPONDER_KEY"),
+    )
     assert len(_Chat.seen) == 40
     assert all(body["model"] == "served-model" and "tools" not in body for body in _Chat.seen)
     assert all(len(body["messages"]) == 2 and body["messages"][0]["role"] == "system" for body in _Chat.seen)

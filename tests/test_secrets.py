@@ -21,7 +21,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from test_cards import make_training_folder
 
 HUB_TOKEN = "hf_SECRETtrainTOKEN0123456789abcdefgh"
@@ -47,30 +46,57 @@ def no_network(monkeypatch):
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    from training.testing import build_tiny_llama
+    from support.tiny_training import build_tiny_llama
 
     return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama-secrets"))
 
 
 def _overrides(tiny_model, dataset, out, *extra: str) -> list[str]:
     # logging every 3 steps, checkpoints every 2: the checkpoint step is not a logging step
-    return ["--model_name_or_path", str(tiny_model), "--dataset_name", str(dataset), "--chat_template_path", "chatml",
-            "--output_dir", str(out), "--max_length", "1024", "--per_device_train_batch_size", "2",
-            "--logging_steps", "3", "--gradient_checkpointing", "false", "--report_to", "none",
-            "--disable_tqdm", "true", "--save_steps", "2", "--max_steps", "4", "--load_in_4bit", "false",
-            "--use_bnb_nested_quant", "false", *extra]
+    return [
+        "--model_name_or_path",
+        str(tiny_model),
+        "--dataset_name",
+        str(dataset),
+        "--chat_template_path",
+        "chatml",
+        "--output_dir",
+        str(out),
+        "--max_length",
+        "1024",
+        "--per_device_train_batch_size",
+        "2",
+        "--logging_steps",
+        "3",
+        "--gradient_checkpointing",
+        "false",
+        "--report_to",
+        "none",
+        "--disable_tqdm",
+        "true",
+        "--save_steps",
+        "2",
+        "--max_steps",
+        "4",
+        "--load_in_4bit",
+        "false",
+        "--use_bnb_nested_quant",
+        "false",
+        *extra,
+    ]
 
 
-def test_hub_token_reaches_no_file_and_resumed_metrics_cover_the_whole_run(tiny_model, sample_build, tmp_path,
-                                                                            monkeypatch, capfd):
+def test_hub_token_reaches_no_file_and_resumed_metrics_cover_the_whole_run(
+    tiny_model, sample_build, tmp_path, monkeypatch, capfd
+):
     """Train with --hub_token, kill after step 3 (checkpoint-2 saved), resume; then an unbroken run to compare."""
     import os
 
     import torch
     from transformers import TrainerCallback
 
-    from training.config import parse_train_config
-    from training.run import train
+    from agent_flan.training.config import parse_train_config
+    from agent_flan.training.run import train
 
     folder, _ = sample_build
     monkeypatch.setenv("HF_TOKEN", "hf_placeholder_restored_after_this_test")
@@ -94,7 +120,7 @@ def test_hub_token_reaches_no_file_and_resumed_metrics_cover_the_whole_run(tiny_
     train(parse_train_config(None, _overrides(tiny_model, folder, unbroken)), log=logged.append)
 
     # 1. the token is in no file, no pickle, no log line
-    from cards.model_card import render_model_card
+    from agent_flan.cards.model_card import render_model_card
 
     (killed / "README.md").write_text(render_model_card(killed, repo_id="me/tiny"), encoding="utf-8")
     for name in ("training_args.bin", "checkpoint-2/training_args.bin", "checkpoint-4/training_args.bin"):
@@ -102,8 +128,9 @@ def test_hub_token_reaches_no_file_and_resumed_metrics_cover_the_whole_run(tiny_
         assert args.hub_token is None, name
     assert files_containing(killed, HUB_TOKEN) == []
     assert files_containing(killed, HUB_TOKEN[3:20]) == []  # not even a fragment
-    overrides_line = next(line for line in (killed / "training_config.yaml").read_text().splitlines()
-                          if line.startswith("# overrides:"))
+    overrides_line = next(
+        line for line in (killed / "training_config.yaml").read_text().splitlines() if line.startswith("# overrides:")
+    )
     assert "--hub_token ***" in overrides_line
     captured = capfd.readouterr()
     assert HUB_TOKEN not in "\n".join(logged) + captured.out + captured.err
@@ -126,8 +153,8 @@ def test_hub_token_reaches_no_file_and_resumed_metrics_cover_the_whole_run(tiny_
 
 
 def test_hub_token_in_a_recipe_or_a_bad_option_is_never_shown(tmp_path, capsys):
-    from dataset_builder.errors import BadInputError
-    from training.config import parse_train_config, resolved_config_yaml
+    from agent_flan.core.errors import BadInputError
+    from agent_flan.training.config import parse_train_config, resolved_config_yaml
 
     recipe = tmp_path / "r.yaml"
     recipe.write_text(f"model_name_or_path: x\nhub_token: {HUB_TOKEN}\nmax_steps: 2\n", encoding="utf-8")
@@ -167,7 +194,7 @@ def test_recipe_with_a_yaml_syntax_error_is_exit_2_naming_file_and_line(command,
 
 @pytest.fixture
 def model_folder(tmp_path, monkeypatch):
-    from cards.model_card import render_model_card
+    from agent_flan.cards.model_card import render_model_card
 
     folder = make_training_folder(tmp_path / "lora")
     (folder / "README.md").write_text(render_model_card(folder, repo_id="me/lora"), encoding="utf-8")
@@ -176,7 +203,7 @@ def model_folder(tmp_path, monkeypatch):
 
 
 def _push(folder: Path, *extra: str) -> int:
-    from cards.cli import main
+    from agent_flan.cli import main
 
     return main(["push", str(folder), "--repo", "me/lora", "--type", "model", *extra])
 
@@ -195,7 +222,7 @@ def test_push_refuses_a_pickled_token_and_never_prints_it(model_folder, capsys, 
 
 
 def test_push_scans_large_binary_and_utf16_files_and_skips_ignored_ones(model_folder, capsys, no_network):
-    from cards.push import SCAN_CHUNK
+    from agent_flan.cards.push import SCAN_CHUNK
 
     (model_folder / "checkpoint-100" / "training_args.bin").write_bytes(HUB_TOKEN.encode())  # never uploaded
     assert _push(model_folder, "--dry-run") == 0
@@ -204,7 +231,7 @@ def test_push_scans_large_binary_and_utf16_files_and_skips_ignored_ones(model_fo
     big = model_folder / "extra_weights.safetensors"  # 3 MiB, the token straddling the first chunk boundary
     cut = SCAN_CHUNK - 10
     data = bytearray(b"\x00\x7f" * (3 * SCAN_CHUNK // 2))
-    data[cut:cut + len(HUB_TOKEN)] = HUB_TOKEN.encode()
+    data[cut : cut + len(HUB_TOKEN)] = HUB_TOKEN.encode()
     big.write_bytes(bytes(data))
     assert _push(model_folder, "--dry-run") == 2
     err = capsys.readouterr().err
@@ -267,15 +294,30 @@ def echo_server():
     httpd.server_close()
 
 
-def test_eval_api_key_never_reaches_results_cache_or_terminal(sample_build, echo_server, tmp_path, monkeypatch,
-                                                               capsys):
+def test_eval_api_key_never_reaches_results_cache_or_terminal(sample_build, echo_server, tmp_path, monkeypatch, capsys):
     from agent_flan.cli import main
 
     folder, _ = sample_build
     monkeypatch.setenv("EVAL_SECRET_KEY", API_KEY)
     out = tmp_path / "results.json"
-    argv = ["eval", "--endpoint", echo_server, "--model-name", "m", "--dataset", str(folder), "--out", str(out),
-            "--limit", "3", "--no-progress", "--bootstrap", "20", "--api-key-env", "EVAL_SECRET_KEY"]
+    argv = [
+        "eval",
+        "--endpoint",
+        echo_server,
+        "--model-name",
+        "m",
+        "--dataset",
+        str(folder),
+        "--out",
+        str(out),
+        "--limit",
+        "3",
+        "--no-progress",
+        "--bootstrap",
+        "20",
+        "--api-key-env",
+        "EVAL_SECRET_KEY",
+    ]
     assert main(argv) == 0
     captured = capsys.readouterr()
     written = out.read_text() + out.with_suffix(".md").read_text() + out.with_suffix(".cache.jsonl").read_text()

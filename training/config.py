@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.errors import BadInputError
+from agent_flan.core.errors import BadInputError
 
 # Arguments that carry credentials: never saved, pickled, logged or shown. The value goes to the env var.
 SECRET_FIELDS: dict[str, str] = {"hub_token": "HF_TOKEN"}
@@ -33,9 +33,9 @@ MASK = "***"
 
 # SFTConfig defaults this kit changes (a recipe or the command line still wins).
 KIT_SFT_DEFAULTS: dict[str, Any] = {
-    "packing": True,              # best-fit-decreasing packing, padding-free (turned off if the model can't)
+    "packing": True,  # best-fit-decreasing packing, padding-free (turned off if the model can't)
     "packing_strategy": "bfd",
-    "learning_rate": 2e-4,        # LoRA needs ~10x the full fine-tuning LR
+    "learning_rate": 2e-4,  # LoRA needs ~10x the full fine-tuning LR
     "lr_scheduler_type": "cosine",
     "warmup_steps": 0.03,
     "logging_steps": 10,
@@ -51,28 +51,50 @@ KIT_SFT_DEFAULTS: dict[str, Any] = {
 class ModelArguments:
     """The base model, its 4-bit quantisation and the LoRA adapter."""
 
-    model_name_or_path: str = field(default="smollm2", metadata={
-        "help": "Hub id, local folder, or a named offline model (`smollm2`, see `agent-flan models prepare`)."})
+    model_name_or_path: str = field(
+        default="smollm2",
+        metadata={
+            "help": "Hub id, local folder, or a named offline model (`smollm2`, see `agent-flan models prepare`)."
+        },
+    )
     model_revision: str = field(default="main", metadata={"help": "Branch, tag or commit of a Hub model."})
-    dtype: str = field(default="auto", metadata={
-        "help": "Weights/compute dtype: auto (bf16 on GPUs that support it, fp16 on older GPUs, fp32 on CPU), "
-                "bfloat16, float16 or float32.", "choices": ["auto", "bfloat16", "float16", "float32"]})
-    attn_implementation: str | None = field(default=None, metadata={
-        "help": "sdpa (default), eager, or flash_attention_2 when flash-attn is installed."})
+    dtype: str = field(
+        default="auto",
+        metadata={
+            "help": "Weights/compute dtype: auto (bf16 on GPUs that support it, fp16 on older GPUs, fp32 on CPU), "
+            "bfloat16, float16 or float32.",
+            "choices": ["auto", "bfloat16", "float16", "float32"],
+        },
+    )
+    attn_implementation: str | None = field(
+        default=None, metadata={"help": "sdpa (default), eager, or flash_attention_2 when flash-attn is installed."}
+    )
     load_in_4bit: bool = field(default=True, metadata={"help": "QLoRA: load the base model in 4 bit (bitsandbytes)."})
     bnb_4bit_quant_type: str = field(default="nf4", metadata={"help": "4-bit data type.", "choices": ["nf4", "fp4"]})
-    use_bnb_nested_quant: bool = field(default=True, metadata={
-        "help": "Double quantisation: quantise the quantisation constants too (~0.4 bit/param saved)."})
-    bnb_4bit_quant_storage: str | None = field(default=None, metadata={
-        "help": "Storage dtype of the 4-bit weights; FSDP+QLoRA needs it equal to the compute dtype (bfloat16)."})
+    use_bnb_nested_quant: bool = field(
+        default=True,
+        metadata={"help": "Double quantisation: quantise the quantisation constants too (~0.4 bit/param saved)."},
+    )
+    bnb_4bit_quant_storage: str | None = field(
+        default=None,
+        metadata={
+            "help": "Storage dtype of the 4-bit weights; FSDP+QLoRA needs it equal to the compute dtype (bfloat16)."
+        },
+    )
     use_peft: bool = field(default=True, metadata={"help": "Train a LoRA adapter (off: full fine-tuning, no 4 bit)."})
     lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale = alpha / r)."})
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
-    lora_target_modules: list[str] = field(default_factory=lambda: ["all-linear"], metadata={
-        "help": "Modules that get adapters; `all-linear` = every linear projection except the output head."})
-    lora_modules_to_save: list[str] | None = field(default=None, metadata={
-        "help": "Modules trained in full and saved with the adapter (e.g. embed_tokens after adding tokens)."})
+    lora_target_modules: list[str] = field(
+        default_factory=lambda: ["all-linear"],
+        metadata={"help": "Modules that get adapters; `all-linear` = every linear projection except the output head."},
+    )
+    lora_modules_to_save: list[str] | None = field(
+        default=None,
+        metadata={
+            "help": "Modules trained in full and saved with the adapter (e.g. embed_tokens after adding tokens)."
+        },
+    )
     use_rslora: bool = field(default=False, metadata={"help": "Rank-stabilised LoRA scaling (alpha / sqrt(r))."})
     use_dora: bool = field(default=False, metadata={"help": "DoRA (weight-decomposed LoRA)."})
 
@@ -80,7 +102,9 @@ class ModelArguments:
         if isinstance(self.lora_target_modules, str):
             self.lora_target_modules = [self.lora_target_modules]
         if self.load_in_4bit and not self.use_peft:
-            raise BadInputError("load_in_4bit needs use_peft: a 4-bit base model can only be trained through an adapter")
+            raise BadInputError(
+                "load_in_4bit needs use_peft: a 4-bit base model can only be trained through an adapter"
+            )
 
     def peft_target_modules(self) -> str | list[str]:
         modules = list(self.lora_target_modules)
@@ -91,22 +115,39 @@ class ModelArguments:
 class DataArguments:
     """Which rows to train on: a dataset folder or Hub id written by `agent-flan build`, and its configs to mix."""
 
-    dataset_name: str = field(default="agent-flan", metadata={
-        "help": "Dataset folder (./agent-flan after `agent-flan build`) or Hub id (org/agent-flan)."})
-    dataset_configs: list[str] = field(default_factory=lambda: ["default"], metadata={
-        "help": "Configs to concatenate, e.g. `default`, or a list of component configs such as "
-                "agent_instruct_tflan toolbench_tflan toolbench_negative."})
+    dataset_name: str = field(
+        default="agent-flan",
+        metadata={"help": "Dataset folder (./agent-flan after `agent-flan build`) or Hub id (org/agent-flan)."},
+    )
+    dataset_configs: list[str] = field(
+        default_factory=lambda: ["default"],
+        metadata={
+            "help": "Configs to concatenate, e.g. `default`, or a list of component configs such as "
+            "agent_instruct_tflan toolbench_tflan toolbench_negative."
+        },
+    )
     dataset_train_split: str = field(default="train", metadata={"help": "Split to train on."})
-    dataset_test_split: str | None = field(default=None, metadata={
-        "help": "Split to evaluate on (the `default` config has `validation`); none by default."})
-    general_dataset: str | None = field(default=None, metadata={
-        "help": "Extra general chat data (folder or Hub id, `NAME:CONFIG` for a config) with a `messages` column."})
-    general_ratio: float | None = field(default=None, metadata={
-        "help": "General rows per agent row. Unset: keep the data as built (the paper concatenates without "
-                "resampling). A number: sample the general rows down to ratio x agent rows."})
+    dataset_test_split: str | None = field(
+        default=None,
+        metadata={"help": "Split to evaluate on (the `default` config has `validation`); none by default."},
+    )
+    general_dataset: str | None = field(
+        default=None,
+        metadata={
+            "help": "Extra general chat data (folder or Hub id, `NAME:CONFIG` for a config) with a `messages` column."
+        },
+    )
+    general_ratio: float | None = field(
+        default=None,
+        metadata={
+            "help": "General rows per agent row. Unset: keep the data as built (the paper concatenates without "
+            "resampling). A number: sample the general rows down to ratio x agent rows."
+        },
+    )
     max_train_samples: int | None = field(default=None, metadata={"help": "Keep only this many rows (smoke tests)."})
-    render_tools: bool = field(default=True, metadata={
-        "help": "Render a row's `tools` into the prompt through the chat template."})
+    render_tools: bool = field(
+        default=True, metadata={"help": "Render a row's `tools` into the prompt through the chat template."}
+    )
 
     def __post_init__(self) -> None:
         if isinstance(self.dataset_configs, str):
@@ -185,11 +226,11 @@ def check_recipe_yaml(path: Path) -> None:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
         context = getattr(exc, "context", None)
-        raise BadInputError(f"{path}: {where}YAML syntax error: {problem}"
-                            + (f" ({context})" if context else "")) from None
+        raise BadInputError(
+            f"{path}: {where}YAML syntax error: {problem}" + (f" ({context})" if context else "")
+        ) from None
     if data is not None and not isinstance(data, dict):
-        raise BadInputError(f"{path}: a recipe is a YAML mapping of `field: value` lines, not a "
-                            f"{type(data).__name__}")
+        raise BadInputError(f"{path}: a recipe is a YAML mapping of `field: value` lines, not a {type(data).__name__}")
 
 
 def _hardware_defaults() -> dict[str, Any]:
@@ -237,10 +278,12 @@ def parse_train_config(config_path: str | os.PathLike | None, overrides: list[st
         with contextlib.redirect_stderr(printed):  # argparse prints its whole usage; keep only its error line
             model_args, data_args, sft_args = parser.parse_args_and_config(argv + overrides)
     except SystemExit:
-        said = next((line.split("error: ", 1)[1] for line in reversed(printed.getvalue().splitlines())
-                     if "error: " in line), "")
-        raise BadInputError(scrub(f"bad option in {' '.join(shown) or config_path}" + (f": {said}" if said else ""),
-                                  given_secrets)) from None
+        said = next(
+            (line.split("error: ", 1)[1] for line in reversed(printed.getvalue().splitlines()) if "error: " in line), ""
+        )
+        raise BadInputError(
+            scrub(f"bad option in {' '.join(shown) or config_path}" + (f": {said}" if said else ""), given_secrets)
+        ) from None
     except (ValueError, TypeError) as exc:
         where = f"{config_path}: " if config_path else ""
         raise BadInputError(scrub(f"{where}{exc}", given_secrets)) from None
@@ -300,8 +343,9 @@ def _changed_fields(instance: Any) -> dict[str, Any]:
     return changed
 
 
-def resolved_config_yaml(config: TrainConfig, notes: dict[str, Any] | None = None,
-                         replace: dict[str, Any] | None = None) -> str:
+def resolved_config_yaml(
+    config: TrainConfig, notes: dict[str, Any] | None = None, replace: dict[str, Any] | None = None
+) -> str:
     """The run as one YAML recipe (reusable with `--config`), every resolved value spelled out.
 
     Model and data fields are all written; SFTConfig fields only where they differ from TRL's defaults

@@ -12,10 +12,10 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dataset_builder.errors import BadInputError
-from dataset_builder.schema import ROW_FEATURES
-from training.config import DataArguments
-from training.masks import IGNORE_INDEX, encode_conversation
+from agent_flan.core.errors import BadInputError
+from agent_flan.core.schema import ROW_FEATURES
+from agent_flan.training.config import DataArguments
+from agent_flan.training.masks import IGNORE_INDEX, encode_conversation
 
 logger = logging.getLogger(__name__)
 MODEL_COLUMNS = ["input_ids", "labels", "capability_ids"]
@@ -48,10 +48,12 @@ class DataReport:
         return asdict(self)
 
     def summary(self) -> str:
-        text = (f"{self.samples} samples ({self.tokens} tokens, {self.trained_tokens} trained) from {self.rows} rows; "
-                f"dropped {self.dropped_no_trained_turns} with no `loss: true` turn and {self.dropped_truncated} "
-                f"whose trained tokens were all cut by max_length={self.max_length}; "
-                f"{self.truncated_kept} truncated but kept ({self.trained_tokens_cut} trained tokens cut)")
+        text = (
+            f"{self.samples} samples ({self.tokens} tokens, {self.trained_tokens} trained) from {self.rows} rows; "
+            f"dropped {self.dropped_no_trained_turns} with no `loss: true` turn and {self.dropped_truncated} "
+            f"whose trained tokens were all cut by max_length={self.max_length}; "
+            f"{self.truncated_kept} truncated but kept ({self.trained_tokens_cut} trained tokens cut)"
+        )
         if self.packing and self.packed_sequences:
             text += f"; packed into {self.packed_sequences} sequences, {100 * (self.pack_fill or 0):.1f}% full"
         return text
@@ -65,19 +67,25 @@ def _load(name: str, config: str | None, split: str):
     if "/" not in name and not os.path.isdir(name) and not name.startswith(("hf://", "json", "parquet")):
         # A bare name is a folder in the current directory: it cannot be a Hub id (those need org/name),
         # and without this check datasets would silently fall back to a stale cached build of that name.
-        raise BadInputError(f"dataset {name!r}: no folder {os.path.abspath(name)}; run `agent-flan build` here "
-                            "(it writes ./agent-flan), or set dataset_name to a folder path or a Hub id (org/name)")
+        raise BadInputError(
+            f"dataset {name!r}: no folder {os.path.abspath(name)}; run `agent-flan build` here "
+            "(it writes ./agent-flan), or set dataset_name to a folder path or a Hub id (org/name)"
+        )
     if "://" not in name and not os.path.exists(name):
-        from dataset_builder.sources.resolve import looks_like_path, missing_path_message
+        from agent_flan.core.hub import looks_like_path, missing_path_message
 
         if looks_like_path(name):  # data/missing.jsonl, ./out/agent-flan: a missing path, not a Hub id
-            raise BadInputError(f"dataset {name!r}: {missing_path_message(name)}; build it with `agent-flan build "
-                                "--out PATH` or set dataset_name to an existing folder or a Hub id (org/name)")
+            raise BadInputError(
+                f"dataset {name!r}: {missing_path_message(name)}; build it with `agent-flan build "
+                "--out PATH` or set dataset_name to an existing folder or a Hub id (org/name)"
+            )
     try:
         return datasets.load_dataset(name, config, split=split)
     except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
-        raise BadInputError(f"dataset {name!r} config {config!r} split {split!r}: {exc}. Build it with "
-                            "`agent-flan build` (writes ./agent-flan) or name a Hub id as dataset_name") from exc
+        raise BadInputError(
+            f"dataset {name!r} config {config!r} split {split!r}: {exc}. Build it with "
+            "`agent-flan build` (writes ./agent-flan) or name a Hub id as dataset_name"
+        ) from exc
     except ConnectionError as exc:
         raise BadInputError(f"dataset {name!r}: not a local folder and the Hub is unreachable ({exc})") from exc
 
@@ -98,16 +106,26 @@ def _general_rows(spec: str, split: str):
             content = message.get("content") or ""
             trained = bool(assistant if loss is None else loss and assistant)
             capability = (message.get("capability") or "none") if assistant else ""
-            spans = message.get("spans") or ([{"start": 0, "end": len(content), "capability": capability, "loss": trained}]
-                                             if assistant and content else [])
-            messages.append({"role": role, "content": content, "loss": trained, "capability": capability, "spans": spans})
+            spans = message.get("spans") or (
+                [{"start": 0, "end": len(content), "capability": capability, "loss": trained}]
+                if assistant and content
+                else []
+            )
+            messages.append(
+                {"role": role, "content": content, "loss": trained, "capability": capability, "spans": spans}
+            )
         tools = example.get("tools") or "[]"
-        return {"id": str(example.get("id") or f"general-{index}"), "source": "general", "task": "chat",
-                "format": "chat", "messages": messages, "tools": tools if isinstance(tools, str) else json.dumps(tools),
-                "negative_kind": ""}
+        return {
+            "id": str(example.get("id") or f"general-{index}"),
+            "source": "general",
+            "task": "chat",
+            "format": "chat",
+            "messages": messages,
+            "tools": tools if isinstance(tools, str) else json.dumps(tools),
+            "negative_kind": "",
+        }
 
-    return ds.map(to_row, with_indices=True, remove_columns=ds.column_names, features=ROW_FEATURES,
-                  desc="general rows")
+    return ds.map(to_row, with_indices=True, remove_columns=ds.column_names, features=ROW_FEATURES, desc="general rows")
 
 
 def load_rows(args: DataArguments, seed: int, split: str | None = None, report: DataReport | None = None):
@@ -120,8 +138,10 @@ def load_rows(args: DataArguments, seed: int, split: str | None = None, report: 
         ds = _load(args.dataset_name, config, split)
         missing = {"messages", "tools", "format", "source", "id"} - set(ds.column_names)
         if missing:
-            raise BadInputError(f"dataset {args.dataset_name!r} config {config!r}: missing columns {sorted(missing)}; "
-                                "is this a folder written by `agent-flan build`?")
+            raise BadInputError(
+                f"dataset {args.dataset_name!r} config {config!r}: missing columns {sorted(missing)}; "
+                "is this a folder written by `agent-flan build`?"
+            )
         keep = list(ROW_FEATURES)  # the row schema's columns, whatever else a folder holds
         parts.append(ds.select_columns([c for c in keep if c in ds.column_names]))
         if report is not None:
@@ -137,8 +157,12 @@ def load_rows(args: DataArguments, seed: int, split: str | None = None, report: 
         agent = [i for i, s in enumerate(sources) if s != "general"]
         target = round(args.general_ratio * len(agent))
         if target > len(general):
-            logger.warning("general_ratio %.3g asks for %d general rows, only %d available: using all of them",
-                           args.general_ratio, target, len(general))
+            logger.warning(
+                "general_ratio %.3g asks for %d general rows, only %d available: using all of them",
+                args.general_ratio,
+                target,
+                len(general),
+            )
         import random
 
         chosen = random.Random(seed).sample(general, min(target, len(general)))
@@ -155,23 +179,43 @@ def load_rows(args: DataArguments, seed: int, split: str | None = None, report: 
     return rows
 
 
-def tokenize_rows(rows, tokenizer, template: str, max_length: int | None, render_tools: bool = True,
-                  num_proc: int | None = None, report: DataReport | None = None):
+def tokenize_rows(
+    rows,
+    tokenizer,
+    template: str,
+    max_length: int | None,
+    render_tools: bool = True,
+    num_proc: int | None = None,
+    report: DataReport | None = None,
+):
     """Rows -> `input_ids`, `labels`, `capability_ids` (keep_start truncation), dropping and counting
     samples with nothing left to train."""
 
     def encode(example: dict[str, Any]) -> dict[str, Any]:
-        encoded = encode_conversation(tokenizer, template, example["messages"], example["tools"],
-                                      negative=example.get("format") == "negative",
-                                      render_tools=render_tools, row_id=example.get("id", ""))
+        encoded = encode_conversation(
+            tokenizer,
+            template,
+            example["messages"],
+            example["tools"],
+            negative=example.get("format") == "negative",
+            render_tools=render_tools,
+            row_id=example.get("id", ""),
+        )
         ids, labels, groups = encoded.input_ids, encoded.labels, encoded.capability_ids
         trained_before = encoded.trained_tokens
         truncated = max_length is not None and len(ids) > max_length
         if truncated:
             ids, labels, groups = ids[:max_length], labels[:max_length], groups[:max_length]
         trained_after = sum(1 for label in labels[1:] if label != IGNORE_INDEX)
-        return {"input_ids": ids, "labels": labels, "capability_ids": groups, "_tokens": len(ids),
-                "_trained_before": trained_before, "_trained_after": trained_after, "_truncated": truncated}
+        return {
+            "input_ids": ids,
+            "labels": labels,
+            "capability_ids": groups,
+            "_tokens": len(ids),
+            "_trained_before": trained_before,
+            "_trained_after": trained_after,
+            "_truncated": truncated,
+        }
 
     encoded = rows.map(encode, remove_columns=rows.column_names, num_proc=num_proc, desc="tokenising with loss masks")
     before = encoded["_trained_before"]
@@ -189,15 +233,24 @@ def tokenize_rows(rows, tokenizer, template: str, max_length: int | None, render
         report.tokens = sum(tokens[i] for i in keep)
         report.trained_tokens = sum(after[i] for i in keep)
     if report is not None and report.dropped_truncated:
-        logger.warning("%d sample(s) lost every trained token to max_length=%s and were dropped",
-                       report.dropped_truncated, max_length)
+        logger.warning(
+            "%d sample(s) lost every trained token to max_length=%s and were dropped",
+            report.dropped_truncated,
+            max_length,
+        )
     if len(keep) < len(encoded):
         encoded = encoded.select(keep)
     return encoded.remove_columns(_STAT_COLUMNS)
 
 
-def pack_rows(encoded, max_length: int, strategy: str = "bfd", report: DataReport | None = None, seed: int = 0,
-              shuffle: bool = True):
+def pack_rows(
+    encoded,
+    max_length: int,
+    strategy: str = "bfd",
+    report: DataReport | None = None,
+    seed: int = 0,
+    shuffle: bool = True,
+):
     """Best-fit-decreasing packing (TRL's `pack_dataset`); `seq_lengths` keeps the sequence boundaries."""
     from trl.data_utils import pack_dataset
 

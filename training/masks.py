@@ -25,8 +25,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataset_builder.errors import BadInputError
-from dataset_builder.schema import CAPABILITIES
+from agent_flan.core.errors import BadInputError
+from agent_flan.core.schema import CAPABILITIES
 
 IGNORE_INDEX = -100
 NEGATIVE_OFFSET = 16  # capability id + 16 marks a token of a negative sample (format == "negative")
@@ -48,7 +48,9 @@ class EncodedConversation:
     capability_ids: list[int]
     text: str
     offsets: list[tuple[int, int]]
-    spans: list[tuple[int, int, bool, str]] = field(default_factory=list)  # (start, end, trained, capability) per assistant turn
+    spans: list[tuple[int, int, bool, str]] = field(
+        default_factory=list
+    )  # (start, end, trained, capability) per assistant turn
 
     @property
     def trained_tokens(self) -> int:
@@ -74,15 +76,21 @@ def parse_tools(tools: Any) -> list[dict[str, Any]] | None:
     return list(tools) or None
 
 
-def render_with_spans(tokenizer, template: str, messages: list[dict[str, Any]],
-                      tools: list[dict[str, Any]] | None) -> tuple[str, list[tuple[int, int]]]:
+def render_with_spans(
+    tokenizer, template: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+) -> tuple[str, list[tuple[int, int]]]:
     """Render the conversation and return the text plus the character span of each generation block."""
     from transformers.utils.chat_template_utils import render_jinja_template
 
     plain = [{"role": m["role"], "content": m["content"] if m["content"] is not None else ""} for m in messages]
     rendered, indices = render_jinja_template(
-        conversations=[plain], tools=tools, chat_template=template, return_assistant_tokens_mask=True,
-        add_generation_prompt=False, **_template_kwargs(tokenizer))
+        conversations=[plain],
+        tools=tools,
+        chat_template=template,
+        return_assistant_tokens_mask=True,
+        add_generation_prompt=False,
+        **_template_kwargs(tokenizer),
+    )
     return rendered[0], [tuple(span) for span in indices[0]]
 
 
@@ -105,14 +113,23 @@ def _content_in_block(text: str, start: int, end: int, content: str, row_id: str
     stripped = content.strip()
     at = text.find(stripped, start, end) if stripped else start
     if at < 0:
-        raise BadInputError(f"row {row_id!r}: an assistant message's content is not inside its generation block as "
-                            "written or trimmed; the chat template changes it, so its spans cannot be mapped")
+        raise BadInputError(
+            f"row {row_id!r}: an assistant message's content is not inside its generation block as "
+            "written or trimmed; the chat template changes it, so its spans cannot be mapped"
+        )
     lead = len(content) - len(content.lstrip())
     return at - lead, at, at + len(stripped)
 
 
-def encode_conversation(tokenizer, template: str, messages: list[dict[str, Any]], tools: Any = None,
-                        negative: bool = False, render_tools: bool = True, row_id: str = "") -> EncodedConversation:
+def encode_conversation(
+    tokenizer,
+    template: str,
+    messages: list[dict[str, Any]],
+    tools: Any = None,
+    negative: bool = False,
+    render_tools: bool = True,
+    row_id: str = "",
+) -> EncodedConversation:
     """Tokenise one row; trained tokens are those of trained spans (content + end of turn)."""
     tool_list = parse_tools(tools) if render_tools else None
     text, blocks = render_with_spans(tokenizer, template, messages, tool_list)
@@ -121,15 +138,18 @@ def encode_conversation(tokenizer, template: str, messages: list[dict[str, Any]]
         raise BadInputError(
             f"row {row_id!r}: the chat template produced {len(blocks)} generation block(s) for {len(assistants)} "
             "assistant message(s); a training template must wrap each assistant message in exactly one "
-            "{% generation %} block")
+            "{% generation %} block"
+        )
     ranges: list[tuple[int, int, bool, str]] = []  # character ranges of the rendered text, in order
     turn_spans: list[tuple[int, int, bool, str]] = []
     for (start, end), message in zip(blocks, assistants, strict=True):
         parts = message_spans(message)
         for _, _, _, capability in parts:
             if capability not in CAPABILITY_INDEX or capability == "mixed":
-                raise BadInputError(f"row {row_id!r}: unknown span capability {capability!r} (expected one of "
-                                    f"{', '.join(c for c in CAPABILITIES if c != 'mixed')})")
+                raise BadInputError(
+                    f"row {row_id!r}: unknown span capability {capability!r} (expected one of "
+                    f"{', '.join(c for c in CAPABILITIES if c != 'mixed')})"
+                )
         base, visible_start, visible_end = _content_in_block(text, start, end, message.get("content") or "", row_id)
         mapped = []
         for span_start, span_end, trained, capability in parts:
@@ -190,8 +210,12 @@ def trained_segments(encoded: EncodedConversation) -> list[dict[str, Any]]:
             segment["capability"] = capability
             if negative:
                 segment["negative"] = True
-        if segments and segments[-1]["trained"] == trained and segments[-1].get("capability") == segment.get("capability") \
-                and segments[-1].get("negative") == segment.get("negative"):
+        if (
+            segments
+            and segments[-1]["trained"] == trained
+            and segments[-1].get("capability") == segment.get("capability")
+            and segments[-1].get("negative") == segment.get("negative")
+        ):
             segments[-1]["text"] += segment["text"]
         else:
             segments.append(segment)

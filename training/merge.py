@@ -9,11 +9,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from training.models import resolve_model
+from agent_flan.core.models import resolve_model
 
 
-def merge_adapter(adapter_dir: str | Path, out_dir: str | Path, base: str | None = None,
-                  dtype: str = "bfloat16", trust_remote_code: bool = False) -> Path:
+def merge_adapter(
+    adapter_dir: str | Path,
+    out_dir: str | Path,
+    base: str | None = None,
+    dtype: str = "bfloat16",
+    trust_remote_code: bool = False,
+) -> Path:
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
@@ -21,8 +26,9 @@ def merge_adapter(adapter_dir: str | Path, out_dir: str | Path, base: str | None
     adapter_dir, out_dir = Path(adapter_dir), Path(out_dir)
     if base is None:
         base = json.loads((adapter_dir / "adapter_config.json").read_text())["base_model_name_or_path"]
-    base_model = AutoModelForCausalLM.from_pretrained(resolve_model(base), dtype=getattr(torch, dtype),
-                                                      trust_remote_code=trust_remote_code)
+    base_model = AutoModelForCausalLM.from_pretrained(
+        resolve_model(base), dtype=getattr(torch, dtype), trust_remote_code=trust_remote_code
+    )
     merged = PeftModel.from_pretrained(base_model, str(adapter_dir)).merge_and_unload()
     if (adapter_dir / "generation_config.json").is_file():
         merged.generation_config = GenerationConfig.from_pretrained(str(adapter_dir))

@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.errors import BadInputError
-from training.config import TrainConfig, export_secrets, resolved_config_yaml, torch_dtype
-from training.data import DataReport, load_rows, pack_rows, tokenize_rows
-from training.models import NAMED_MODELS, resolve_model
-from training.templates import ChatTemplate, resolve_template
+from agent_flan.core.errors import BadInputError
+from agent_flan.core.models import NAMED_MODELS, resolve_model
+from agent_flan.training.config import TrainConfig, export_secrets, resolved_config_yaml, torch_dtype
+from agent_flan.training.data import DataReport, load_rows, pack_rows, tokenize_rows
+from agent_flan.training.templates import ChatTemplate, resolve_template
 
 logger = logging.getLogger("agent_flan.train")
 METRICS_FILE = "metrics.json"
@@ -61,8 +61,9 @@ def load_tokenizer(config: TrainConfig):
 
     path = resolve_model(config.model.model_name_or_path)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path, revision=config.model.model_revision,
-                                                  trust_remote_code=config.sft.trust_remote_code)
+        tokenizer = AutoTokenizer.from_pretrained(
+            path, revision=config.model.model_revision, trust_remote_code=config.sft.trust_remote_code
+        )
     except OSError as exc:
         raise BadInputError(f"model {config.model.model_name_or_path!r}: cannot load its tokenizer ({exc})") from exc
     template = resolve_template(config.sft.chat_template_path, tokenizer)
@@ -77,16 +78,24 @@ def prepare_data(config: TrainConfig, tokenizer, template: ChatTemplate) -> Prep
     sft, data = config.sft, config.data
     report = DataReport(dataset=data.dataset_name, configs=list(data.dataset_configs))
     rows = load_rows(data, sft.seed, report=report)
-    train = tokenize_rows(rows, tokenizer, template.text, sft.max_length, data.render_tools,
-                          num_proc=sft.dataset_num_proc, report=report)
+    train = tokenize_rows(
+        rows, tokenizer, template.text, sft.max_length, data.render_tools, num_proc=sft.dataset_num_proc, report=report
+    )
     if report.samples == 0:
         raise BadInputError(f"no trainable samples: {report.summary()}")
     eval_ds = eval_report = None
     if data.dataset_test_split:
         eval_report = DataReport(dataset=data.dataset_name, configs=list(data.dataset_configs))
         eval_rows = load_rows(data, sft.seed, split=data.dataset_test_split, report=eval_report)
-        eval_ds = tokenize_rows(eval_rows, tokenizer, template.text, sft.max_length, data.render_tools,
-                                num_proc=sft.dataset_num_proc, report=eval_report)
+        eval_ds = tokenize_rows(
+            eval_rows,
+            tokenizer,
+            template.text,
+            sft.max_length,
+            data.render_tools,
+            num_proc=sft.dataset_num_proc,
+            report=eval_report,
+        )
     return PreparedData(train, eval_ds, report, eval_report)
 
 
@@ -123,8 +132,11 @@ def load_model(config: TrainConfig, path: str):
 
     margs, sft = config.model, config.sft
     dtype = torch_dtype(margs, sft)
-    kwargs: dict[str, Any] = {"revision": margs.model_revision, "dtype": dtype,
-                              "trust_remote_code": sft.trust_remote_code}
+    kwargs: dict[str, Any] = {
+        "revision": margs.model_revision,
+        "dtype": dtype,
+        "trust_remote_code": sft.trust_remote_code,
+    }
     if margs.attn_implementation:
         kwargs["attn_implementation"] = margs.attn_implementation
     if margs.load_in_4bit:
@@ -132,9 +144,12 @@ def load_model(config: TrainConfig, path: str):
         if margs.bnb_4bit_quant_storage:
             kwargs["dtype"] = storage  # FSDP-QLoRA: every tensor FSDP shards has the same float dtype
         kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type=margs.bnb_4bit_quant_type,
-            bnb_4bit_use_double_quant=margs.use_bnb_nested_quant, bnb_4bit_compute_dtype=dtype,
-            bnb_4bit_quant_storage=storage)
+            load_in_4bit=True,
+            bnb_4bit_quant_type=margs.bnb_4bit_quant_type,
+            bnb_4bit_use_double_quant=margs.use_bnb_nested_quant,
+            bnb_4bit_compute_dtype=dtype,
+            bnb_4bit_quant_storage=storage,
+        )
     state = PartialState()
     fsdp = os.environ.get("ACCELERATE_USE_FSDP", "false").lower() in ("1", "true") or bool(sft.fsdp)
     if state.device.type == "cuda" and not fsdp:
@@ -153,9 +168,17 @@ def peft_config(config: TrainConfig):
     m = config.model
     if not m.use_peft:
         return None
-    return LoraConfig(r=m.lora_r, lora_alpha=m.lora_alpha, lora_dropout=m.lora_dropout,
-                      target_modules=m.peft_target_modules(), modules_to_save=m.lora_modules_to_save,
-                      use_rslora=m.use_rslora, use_dora=m.use_dora, bias="none", task_type="CAUSAL_LM")
+    return LoraConfig(
+        r=m.lora_r,
+        lora_alpha=m.lora_alpha,
+        lora_dropout=m.lora_dropout,
+        target_modules=m.peft_target_modules(),
+        modules_to_save=m.lora_modules_to_save,
+        use_rslora=m.use_rslora,
+        use_dora=m.use_dora,
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
 
 
 def _available_loggers(report_to: list[str] | str | None, log) -> list[str]:
@@ -163,16 +186,20 @@ def _available_loggers(report_to: list[str] | str | None, log) -> list[str]:
     from transformers.integrations import is_tensorboard_available, is_wandb_available
 
     wanted = [report_to] if isinstance(report_to, str) else list(report_to or [])
-    checks = {"tensorboard": (is_tensorboard_available, "pip install tensorboard"),
-              "wandb": (is_wandb_available, "pip install wandb")}
+    checks = {
+        "tensorboard": (is_tensorboard_available, "pip install tensorboard"),
+        "wandb": (is_wandb_available, "pip install wandb"),
+    }
     kept = []
     for name in wanted:
         available, how = checks.get(name, (lambda: True, ""))
         if name in ("none", "all") or available():
             kept.append(name)
         else:
-            log(f"note: report_to={name} skipped: the package is not installed ({how}); "
-                "the log history still goes to trainer_state.json and metrics.json")
+            log(
+                f"note: report_to={name} skipped: the package is not installed ({how}); "
+                "the log history still goes to trainer_state.json and metrics.json"
+            )
     return [name for name in kept if name != "none"]  # TrainingArguments' own spelling of "none" after validation
 
 
@@ -185,13 +212,22 @@ def _last_checkpoint(output_dir: str) -> str | None:
 def hardware() -> dict[str, Any]:
     import torch
 
-    info: dict[str, Any] = {"platform": platform.platform(), "python": platform.python_version(),
-                            "cpu_count": os.cpu_count(), "torch": torch.__version__}
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+    }
     if torch.cuda.is_available():
         props = torch.cuda.get_device_properties(0)
-        info.update(device="cuda", gpu=props.name, gpu_count=torch.cuda.device_count(),
-                    gpu_memory_gib=round(props.total_memory / 2**30, 1), cuda=torch.version.cuda,
-                    bf16=torch.cuda.is_bf16_supported())
+        info.update(
+            device="cuda",
+            gpu=props.name,
+            gpu_count=torch.cuda.device_count(),
+            gpu_memory_gib=round(props.total_memory / 2**30, 1),
+            cuda=torch.version.cuda,
+            bf16=torch.cuda.is_bf16_supported(),
+        )
     else:
         info.update(device="cpu", gpu=None, gpu_count=0)
     return info
@@ -248,7 +284,7 @@ def _capability_token_logger(trainer):
     import torch
     from transformers import TrainerCallback
 
-    from training.trainer import GROUP_NAMES
+    from agent_flan.training.trainer import GROUP_NAMES
 
     class CapabilityTokens(TrainerCallback):
         def __init__(self):
@@ -284,7 +320,7 @@ def _checkpoint_step(checkpoint: str | None) -> int:
 def whole_run_capability_losses(trainer, resumed_step: int) -> tuple[dict[str, float], dict[str, int], str]:
     """Token-weighted loss per capability over the whole run: the log entries restored from the checkpoint
     (steps <= resumed_step) plus this session's exact totals. Returns (losses, tokens, weighting)."""
-    from training.trainer import GROUP_NAMES, LOSS_PREFIX
+    from agent_flan.training.trainer import GROUP_NAMES, LOSS_PREFIX
 
     sums, counts = (row.clone() for row in trainer.capability_totals)
     weighting = "tokens"
@@ -313,15 +349,15 @@ def whole_run_capability_losses(trainer, resumed_step: int) -> tuple[dict[str, f
     return losses, tokens, weighting
 
 
-def train(config: TrainConfig, resume: bool | str = False, merge: bool = False, log=print,
-          callbacks: list | None = None) -> Path:
+def train(
+    config: TrainConfig, resume: bool | str = False, merge: bool = False, log=print, callbacks: list | None = None
+) -> Path:
     """Run one training job; returns the output folder."""
     from accelerate import PartialState
     from transformers import set_seed
 
-    from training.trainer import AgentFlanSFTTrainer
-
-    from dataset_builder.sources.resolve import bound_hub_requests
+    from agent_flan.core.hub import bound_hub_requests
+    from agent_flan.training.trainer import AgentFlanSFTTrainer
 
     started = time.time()
     export_secrets(config)  # hub_token -> HF_TOKEN for huggingface_hub; never in the saved arguments
@@ -343,8 +379,10 @@ def train(config: TrainConfig, resume: bool | str = False, merge: bool = False, 
     model = load_model(config, model_path)
     packing = bool(sft.packing)
     if packing and not supports_padding_free(model):
-        log(f"note: {type(model).__name__} cannot keep packed sequences apart (no position-id masking); "
-            "training without packing")
+        log(
+            f"note: {type(model).__name__} cannot keep packed sequences apart (no position-id masking); "
+            "training without packing"
+        )
         packing = sft.packing = False
     if packing and sft.packing_strategy == "wrapped":
         log("note: packing_strategy=wrapped cuts conversations mid-turn; bfd keeps them whole")
@@ -353,13 +391,26 @@ def train(config: TrainConfig, resume: bool | str = False, merge: bool = False, 
     log(f"data: {data.report.summary()}")
     if state.is_main_process:
         output_dir.mkdir(parents=True, exist_ok=True)
-        notes = {"model_path": model_path, "chat_template": template.path or template.name,
-                 "hardware": json.dumps(hardware()), "versions": json.dumps(_versions())}
-        (output_dir / CONFIG_FILE).write_text(resolved_config_yaml(
-            config, notes, replace={"chat_template_path": template_choice, "packing": packing}), encoding="utf-8")
+        notes = {
+            "model_path": model_path,
+            "chat_template": template.path or template.name,
+            "hardware": json.dumps(hardware()),
+            "versions": json.dumps(_versions()),
+        }
+        (output_dir / CONFIG_FILE).write_text(
+            resolved_config_yaml(config, notes, replace={"chat_template_path": template_choice, "packing": packing}),
+            encoding="utf-8",
+        )
 
-    trainer = AgentFlanSFTTrainer(model=model, args=sft, train_dataset=data.train, eval_dataset=data.eval,
-                                  processing_class=tokenizer, peft_config=peft_config(config), callbacks=callbacks)
+    trainer = AgentFlanSFTTrainer(
+        model=model,
+        args=sft,
+        train_dataset=data.train,
+        eval_dataset=data.eval,
+        processing_class=tokenizer,
+        peft_config=peft_config(config),
+        callbacks=callbacks,
+    )
     trainer.add_callback(_capability_token_logger(trainer))
     checkpoint = None
     if resume:
@@ -372,30 +423,48 @@ def train(config: TrainConfig, resume: bool | str = False, merge: bool = False, 
     result = trainer.train(resume_from_checkpoint=checkpoint)
     train_wall = time.time() - train_started
     trainer.save_model(str(output_dir))  # adapter + tokenizer + chat_template.jinja (main process writes)
-    eos_ids = _save_generation_config(trainer.model, tokenizer, template, str(output_dir),
-                                      write=trainer.accelerator.is_main_process)
+    eos_ids = _save_generation_config(
+        trainer.model, tokenizer, template, str(output_dir), write=trainer.accelerator.is_main_process
+    )
 
-    metrics = build_metrics(config, trainer, result, data, template, model_path, checkpoint, train_wall,
-                            time.time() - started, eos_ids)
+    metrics = build_metrics(
+        config, trainer, result, data, template, model_path, checkpoint, train_wall, time.time() - started, eos_ids
+    )
     if trainer.accelerator.is_main_process:
         (output_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         log(f"final loss {metrics['train']['final_loss']}; per capability {metrics['train']['loss_by_capability']}")
     if merge and trainer.accelerator.is_main_process:
-        from training.merge import merge_adapter
+        from agent_flan.training.merge import merge_adapter
 
-        merged = merge_adapter(output_dir, output_dir / "merged", base=model_path,
-                               trust_remote_code=sft.trust_remote_code)
+        merged = merge_adapter(
+            output_dir, output_dir / "merged", base=model_path, trust_remote_code=sft.trust_remote_code
+        )
         log(f"merged bf16 model: {merged}")
     return output_dir
 
 
-def build_metrics(config: TrainConfig, trainer, result, data: PreparedData, template: ChatTemplate,
-                  model_path: str, checkpoint: str | None, train_wall: float, wall: float,
-                  eos_ids: list[int]) -> dict[str, Any]:
+def build_metrics(
+    config: TrainConfig,
+    trainer,
+    result,
+    data: PreparedData,
+    template: ChatTemplate,
+    model_path: str,
+    checkpoint: str | None,
+    train_wall: float,
+    wall: float,
+    eos_ids: list[int],
+) -> dict[str, Any]:
     history = trainer.state.log_history
     last_loss = next((entry["loss"] for entry in reversed(history) if "loss" in entry), result.training_loss)
-    last_caps = next(({k.split("/", 1)[1]: v for k, v in entry.items() if k.startswith("loss_by_capability/")}
-                      for entry in reversed(history) if any(k.startswith("loss_by_capability/") for k in entry)), {})
+    last_caps = next(
+        (
+            {k.split("/", 1)[1]: v for k, v in entry.items() if k.startswith("loss_by_capability/")}
+            for entry in reversed(history)
+            if any(k.startswith("loss_by_capability/") for k in entry)
+        ),
+        {},
+    )
     totals = trainer.token_totals
     losses, capability_tokens, weighting = whole_run_capability_losses(trainer, _checkpoint_step(checkpoint))
     runtime = result.metrics.get("train_runtime") or train_wall
@@ -405,12 +474,21 @@ def build_metrics(config: TrainConfig, trainer, result, data: PreparedData, temp
     return {
         "schema": METRICS_SCHEMA,
         "model": {
-            "name_or_path": name, "path": model_path, "hub_id": named.hub_id if named else name,
+            "name_or_path": name,
+            "path": model_path,
+            "hub_id": named.hub_id if named else name,
             "quantization": (f"4-bit {m.bnb_4bit_quant_type}" + (" + double quant" if m.use_bnb_nested_quant else ""))
-            if m.load_in_4bit else None,
+            if m.load_in_4bit
+            else None,
             "dtype": str(torch_dtype(m, config.sft)).replace("torch.", ""),
-            "lora": {"r": m.lora_r, "alpha": m.lora_alpha, "dropout": m.lora_dropout,
-                     "target_modules": m.peft_target_modules()} if m.use_peft else None,
+            "lora": {
+                "r": m.lora_r,
+                "alpha": m.lora_alpha,
+                "dropout": m.lora_dropout,
+                "target_modules": m.peft_target_modules(),
+            }
+            if m.use_peft
+            else None,
         },
         "template": {"name": template.name, "end_of_turn": template.end_of_turn, "eos_token_ids": eos_ids},
         "data": data.report.to_json(),
@@ -436,7 +514,8 @@ def build_metrics(config: TrainConfig, trainer, result, data: PreparedData, temp
             "resumed_from": checkpoint,
             "learning_rate": config.sft.learning_rate,
             "max_length": config.sft.max_length,
-            "effective_batch": config.sft.per_device_train_batch_size * config.sft.gradient_accumulation_steps
+            "effective_batch": config.sft.per_device_train_batch_size
+            * config.sft.gradient_accumulation_steps
             * max(1, trainer.accelerator.num_processes),
         },
         "eval": {k: v for k, v in (history[-1] if history else {}).items() if k.startswith("eval_")} or None,

@@ -1,6 +1,6 @@
 """`SFTTrainer` plus what Agent-FLAN needs: per-capability losses, a stop on all-masked batches, real-token share.
 
-The data arrive pre-tokenised (`training.masks`), so TRL skips its own preparation and trains on our
+The data arrive pre-tokenised (`agent_flan.training.masks`), so TRL skips its own preparation and trains on our
 `labels`. One extra per-token column, `capability_ids`, rides along to `compute_loss`, which reads
 the per-token log-probabilities TRL's fused LM head already computes — no second forward pass — and
 accumulates a token-weighted loss per capability (and for negative samples) until the next `log`.
@@ -17,9 +17,9 @@ from trl import SFTTrainer
 from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 from trl.trainer.utils import pad
 
-from dataset_builder.errors import BadInputError
-from dataset_builder.schema import CAPABILITIES
-from training.masks import IGNORE_INDEX, NEGATIVE_OFFSET
+from agent_flan.core.errors import BadInputError
+from agent_flan.core.schema import CAPABILITIES
+from agent_flan.training.masks import IGNORE_INDEX, NEGATIVE_OFFSET
 
 LOSS_PREFIX = "loss_by_capability/"
 GROUP_NAMES = [*CAPABILITIES, "negative"]  # the last slot collects tokens of negative samples
@@ -35,12 +35,14 @@ class CapabilityCollator(DataCollatorForLanguageModeling):
 
     def torch_call(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
         groups = [torch.tensor(example["capability_ids"]) for example in examples]
-        output = super().torch_call([{k: v for k, v in example.items() if k != "capability_ids"}
-                                     for example in examples])
+        output = super().torch_call(
+            [{k: v for k, v in example.items() if k != "capability_ids"} for example in examples]
+        )
         if self.padding_free:
             groups = [torch.cat(groups, dim=0)]
-        output["capability_ids"] = pad(groups, padding_value=IGNORE_INDEX, padding_side="right",
-                                       pad_to_multiple_of=self.pad_to_multiple_of)
+        output["capability_ids"] = pad(
+            groups, padding_value=IGNORE_INDEX, padding_side="right", pad_to_multiple_of=self.pad_to_multiple_of
+        )
         output["capability_ids"][output["labels"] == IGNORE_INDEX] = IGNORE_INDEX  # same positions as the loss
         output["real_tokens"] = torch.tensor(sum(len(example["input_ids"]) for example in examples))
         return output
@@ -70,8 +72,10 @@ class AgentFlanSFTTrainer(SFTTrainer):
         super().__init__(*args, **kwargs)
         # TRL refuses a custom collator in padding-free mode; ours is TRL's own plus one column, set up the same way.
         self.data_collator = CapabilityCollator(
-            pad_token_id=self.processing_class.pad_token_id, padding_free=self.padding_free,
-            pad_to_multiple_of=self.args.pad_to_multiple_of)
+            pad_token_id=self.processing_class.pad_token_id,
+            padding_free=self.padding_free,
+            pad_to_multiple_of=self.args.pad_to_multiple_of,
+        )
         n = len(GROUP_NAMES)
         self._window = {mode: torch.zeros(2, n, dtype=torch.float64) for mode in ("train", "eval")}
         self.capability_totals = torch.zeros(2, n, dtype=torch.float64)  # whole run (this process's session)
@@ -91,7 +95,8 @@ class AgentFlanSFTTrainer(SFTTrainer):
             raise EmptyMaskBatchError(
                 "a batch has no trained token (every label is -100), so its loss is undefined. The data loader "
                 "drops such samples, so this batch was built elsewhere: check the `loss` flags of the rows, the "
-                "chat template's {% generation %} blocks, and max_length (run `agent-flan masks` to see them).")
+                "chat template's {% generation %} blocks, and max_length (run `agent-flan masks` to see them)."
+            )
         mode = "train" if self.model.training else "eval"
         sink: dict[str, Any] = {}
         result = super().compute_loss(_CaptureOutputs(model, sink), inputs, return_outputs, num_items_in_batch)
@@ -110,8 +115,11 @@ class AgentFlanSFTTrainer(SFTTrainer):
                 negative = ids >= NEGATIVE_OFFSET
                 stats[0, -1] += losses[negative].sum()
                 stats[1, -1] += negative.sum()
-            total = torch.tensor([float(labels.numel()), float(real if real is not None else labels.numel()),
-                                  float(trained)], dtype=torch.float64, device=stats.device)
+            total = torch.tensor(
+                [float(labels.numel()), float(real if real is not None else labels.numel()), float(trained)],
+                dtype=torch.float64,
+                device=stats.device,
+            )
             stats = self.accelerator.reduce(stats, reduction="sum")
             total = self.accelerator.reduce(total, reduction="sum")
         self._window[mode] += stats.cpu()

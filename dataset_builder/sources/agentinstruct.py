@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.errors import Location, Rejected
-from dataset_builder.records import AgentInstructRecord, Turn
-from dataset_builder.schema import AGENTINSTRUCT_TASKS
-from dataset_builder.sources.files import parse_files
+from agent_flan.core.errors import Location, Rejected
+from agent_flan.core.schema import AGENTINSTRUCT_TASKS
+from agent_flan.dataset_builder.records import AgentInstructRecord, Turn
+from agent_flan.dataset_builder.sources.files import parse_files
 
 SOURCE = "agentinstruct"
 _ROLES = {"human": "user", "gpt": "assistant"}
@@ -36,7 +36,12 @@ def parse_record(data: Any, where: Location, default_task: str | None = None) ->
     if task not in AGENTINSTRUCT_TASKS:
         task = default_task
     if task not in AGENTINSTRUCT_TASKS:
-        return Rejected(SOURCE, where, f"cannot tell the task from id {record_id!r} (expected one of {', '.join(AGENTINSTRUCT_TASKS)})", raw=data)
+        return Rejected(
+            SOURCE,
+            where,
+            f"cannot tell the task from id {record_id!r} (expected one of {', '.join(AGENTINSTRUCT_TASKS)})",
+            raw=data,
+        )
     conversations = data.get("conversations")
     if not isinstance(conversations, list):
         return Rejected(SOURCE, where, "missing 'conversations' list", raw=data)
@@ -46,13 +51,20 @@ def parse_record(data: Any, where: Location, default_task: str | None = None) ->
             return Rejected(SOURCE, where, f"turn {position} is not an object", raw=data)
         speaker = turn.get("from")
         if speaker not in _ROLES:
-            return Rejected(SOURCE, where, f"turn {position}: unknown 'from' value {speaker!r} (expected 'human' or 'gpt')", raw=data)
+            return Rejected(
+                SOURCE,
+                where,
+                f"turn {position}: unknown 'from' value {speaker!r} (expected 'human' or 'gpt')",
+                raw=data,
+            )
         value = turn.get("value")
         if not isinstance(value, str):
             return Rejected(SOURCE, where, f"turn {position}: 'value' must be a string", raw=data)
         loss = turn.get("loss")
         if loss is not None and not isinstance(loss, bool):
-            return Rejected(SOURCE, where, f"turn {position}: 'loss' must be true, false or null, got {loss!r}", raw=data)
+            return Rejected(
+                SOURCE, where, f"turn {position}: 'loss' must be true, false or null, got {loss!r}", raw=data
+            )
         turns.append(Turn(_ROLES[speaker], value, loss))
     if not any(turn.role == "assistant" for turn in turns):
         return Rejected(SOURCE, where, "trajectory has no assistant ('gpt') turn", raw=data)
@@ -61,5 +73,7 @@ def parse_record(data: Any, where: Location, default_task: str | None = None) ->
         return Rejected(SOURCE, where, "trajectory has no assistant turn with loss true", raw=data)
     if any(not turn.content.strip() for turn in trained):
         # Known upstream quirk (some mind2web rows): an empty answer teaches nothing.
-        return Rejected(SOURCE, where, "empty assistant reply on a trained turn", fatal=False, category="empty_reply", raw=data)
+        return Rejected(
+            SOURCE, where, "empty assistant reply on a trained turn", fatal=False, category="empty_reply", raw=data
+        )
     return AgentInstructRecord(record_id, task, turns, where)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dataset_builder.errors import Location, Rejected
+from agent_flan.core.errors import Location, Rejected
 
 SUPPORTED_SUFFIXES = (".jsonl", ".json", ".parquet")
 _CHUNK = 1 << 20
@@ -29,8 +29,12 @@ _WHITESPACE = " \t\r\n"
 _MAX_RECORD_CHARS = 256 << 20
 MAX_DEPTH = 100  # levels of nested arrays/objects in one record; real records use well under 20
 _BOM = "\ufeff"
-_FOREIGN_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
-                 (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+_FOREIGN_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
 _TOO_DEEP = f"record nested too deeply (more than {MAX_DEPTH} levels of arrays/objects)"
 _STRUCTURE = re.compile(r'["\[\]{}]')
 _STRING_REST = re.compile(r'(?:[^"\\]|\\.)*"', re.S)
@@ -47,7 +51,9 @@ T = TypeVar("T")
 
 
 def parse_files(
-    files: list[Path], source: str, parse: Callable[[Any, Location, Path], T | Rejected],
+    files: list[Path],
+    source: str,
+    parse: Callable[[Any, Location, Path], T | Rejected],
     duplicates_are_fatal: bool = True,
 ) -> Iterator[T | Rejected]:
     """Every record of every file through `parse`; malformed input and repeated ids come back as `Rejected`.
@@ -68,9 +74,14 @@ def parse_files(
                 continue
             if not isinstance(result, Rejected):
                 if result.id in seen:
-                    yield Rejected(source, result.where, "duplicate id", fatal=duplicates_are_fatal,
-                                   category="malformed" if duplicates_are_fatal else "duplicate",
-                                   raw=item.data if duplicates_are_fatal else None)
+                    yield Rejected(
+                        source,
+                        result.where,
+                        "duplicate id",
+                        fatal=duplicates_are_fatal,
+                        category="malformed" if duplicates_are_fatal else "duplicate",
+                        raw=item.data if duplicates_are_fatal else None,
+                    )
                     continue
                 seen.add(result.id)
             yield result
@@ -124,8 +135,11 @@ def iter_file(path: Path, source: str) -> Iterator[RawItem]:
             head = handle.read(4)
         for bom, encoding in _FOREIGN_BOMS:
             if head.startswith(bom):
-                yield Rejected(source, Location(name), f"the file is {encoding} text (it starts with a {encoding} "
-                                                       "byte-order mark); save it as UTF-8")
+                yield Rejected(
+                    source,
+                    Location(name),
+                    f"the file is {encoding} text (it starts with a {encoding} byte-order mark); save it as UTF-8",
+                )
                 return
     if path.suffix == ".parquet":
         yield from _iter_parquet(path, source)
@@ -149,7 +163,9 @@ def _iter_jsonl(path: Path, source: str) -> Iterator[RawItem]:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 seen_any = True
-                yield Rejected(source, where, f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})", raw=None)
+                yield Rejected(
+                    source, where, f"not valid UTF-8 (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})", raw=None
+                )
                 continue
             text = text.lstrip(_BOM)  # a byte-order mark (also where files were concatenated)
             if not text.strip():
@@ -205,9 +221,15 @@ def _iter_json(path: Path, source: str) -> Iterator[RawItem]:
                 if exc.msg == "Extra data" and _first_line_is_object(text):
                     yield from _iter_jsonl(path, source)  # JSONL saved as .json: one object per line
                     return
-                hint = ("; the file holds several JSON values one after another, but a .json file holds one object "
-                        "or one array (JSONL puts one whole object on each line)" if exc.msg == "Extra data" else "")
-                yield Rejected(source, Location(name, exc.lineno), f"invalid JSON at column {exc.colno}: {exc.msg}{hint}")
+                hint = (
+                    "; the file holds several JSON values one after another, but a .json file holds one object "
+                    "or one array (JSONL puts one whole object on each line)"
+                    if exc.msg == "Extra data"
+                    else ""
+                )
+                yield Rejected(
+                    source, Location(name, exc.lineno), f"invalid JSON at column {exc.colno}: {exc.msg}{hint}"
+                )
                 return
             except RecursionError:
                 yield Rejected(source, Location(name, state.line_at(state.pos)), _TOO_DEEP)
@@ -230,7 +252,7 @@ def _first_line_is_object(text: str) -> bool:
 class _ArrayCursor:
     """Walks a JSON array held in a sliding text window; memory is bounded by the largest element."""
 
-    def __init__(self, reader: "_Utf8Chunks"):
+    def __init__(self, reader: _Utf8Chunks):
         self.reader = reader
         self.buffer = ""
         self.pos = 0
@@ -241,7 +263,7 @@ class _ArrayCursor:
     def more(self) -> Rejected | None:
         if self.pos > 0:
             line = self.line_at(self.pos)
-            self.buffer = self.buffer[self.pos:]
+            self.buffer = self.buffer[self.pos :]
             self.pos = 0
             self._mark, self._mark_line = 0, line
         chunk = self.reader.read()
@@ -276,20 +298,32 @@ class _ArrayCursor:
                 yield failure
                 return
             if self.pos >= len(self.buffer):
-                yield Rejected(source, Location(name, self.line_at(self.pos)), f"truncated JSON array after {index} elements: missing ']'")
+                yield Rejected(
+                    source,
+                    Location(name, self.line_at(self.pos)),
+                    f"truncated JSON array after {index} elements: missing ']'",
+                )
                 return
             char = self.buffer[self.pos]
             if char == "]" and (not expect_value or index == 0):
                 return
             if char == ",":
                 if expect_value:
-                    yield Rejected(source, Location(name, self.line_at(self.pos)), f"invalid JSON array: unexpected ',' before element {index}")
+                    yield Rejected(
+                        source,
+                        Location(name, self.line_at(self.pos)),
+                        f"invalid JSON array: unexpected ',' before element {index}",
+                    )
                     return
                 self.pos += 1
                 expect_value = True
                 continue
             if not expect_value:
-                yield Rejected(source, Location(name, self.line_at(self.pos)), f"invalid JSON array: expected ',' or ']' after element {index - 1}")
+                yield Rejected(
+                    source,
+                    Location(name, self.line_at(self.pos)),
+                    f"invalid JSON array: expected ',' or ']' after element {index - 1}",
+                )
                 return
             try:
                 value, end = _DECODER.raw_decode(self.buffer, self.pos)
@@ -313,7 +347,9 @@ class _ArrayCursor:
                         return
                     continue
                 what = "truncated" if self.reader.eof and incomplete else "invalid"
-                yield Rejected(source, Location(name, self.line_at(exc.pos)), f"{what} JSON in array element {index}: {exc.msg}")
+                yield Rejected(
+                    source, Location(name, self.line_at(exc.pos)), f"{what} JSON in array element {index}: {exc.msg}"
+                )
                 return
             if end >= len(self.buffer) and not self.reader.eof:
                 failure = self.more()  # a bare number may continue in the next chunk
@@ -358,11 +394,17 @@ class _ArrayCursor:
                 scan = len(self.buffer)
             # The value goes on past the buffer: read more (the window keeps `pos`, offsets shift).
             if self.reader.eof:
-                return Rejected(self.reader.source, Location(self.reader.name, start_line),
-                                f"truncated JSON: an array element nested more than {MAX_DEPTH} levels deep runs to the end of the file")
+                return Rejected(
+                    self.reader.source,
+                    Location(self.reader.name, start_line),
+                    f"truncated JSON: an array element nested more than {MAX_DEPTH} levels deep runs to the end of the file",
+                )
             if len(self.buffer) - self.pos >= _MAX_RECORD_CHARS:
-                return Rejected(self.reader.source, Location(self.reader.name, start_line),
-                                f"array element larger than {_MAX_RECORD_CHARS >> 20} MiB and nested more than {MAX_DEPTH} levels deep")
+                return Rejected(
+                    self.reader.source,
+                    Location(self.reader.name, start_line),
+                    f"array element larger than {_MAX_RECORD_CHARS >> 20} MiB and nested more than {MAX_DEPTH} levels deep",
+                )
             offset = scan - self.pos
             failure = self.more()
             if failure is not None:
@@ -401,7 +443,9 @@ class _Utf8Chunks:
             text = data[:cut].decode("utf-8")
         except UnicodeDecodeError as exc:
             line = self._line + data[: exc.start].count(b"\n")
-            return Rejected(self.source, Location(self.name, line), f"not valid UTF-8 (byte {data[exc.start:exc.start + 1]!r})")
+            return Rejected(
+                self.source, Location(self.name, line), f"not valid UTF-8 (byte {data[exc.start : exc.start + 1]!r})"
+            )
         self._line += text.count("\n")
         if self._first and (text or self.eof):
             self._first = False

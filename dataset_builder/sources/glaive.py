@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.errors import Location, Rejected
-from dataset_builder.records import GlaiveConversation, Turn, stable_id
-from dataset_builder.sources.files import parse_files
+from agent_flan.core.errors import Location, Rejected
+from agent_flan.dataset_builder.records import GlaiveConversation, Turn, stable_id
+from agent_flan.dataset_builder.sources.files import parse_files
 
 SOURCE = "glaive"
 _MARKER = re.compile(r"(?:^|\n+)\s*(USER|ASSISTANT|FUNCTION RESPONSE):[ \t]?")
@@ -36,7 +36,10 @@ def parse_call(text: str) -> dict[str, str] | None:
         value = None
     if isinstance(value, dict) and isinstance(value.get("name"), str):
         arguments = value.get("arguments", "")
-        return {"name": value["name"], "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)}
+        return {
+            "name": value["name"],
+            "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False),
+        }
     name = _CALL_NAME.search(body)
     if name is None:
         return None
@@ -52,9 +55,13 @@ def _parse_tools(text: str, where: Location) -> list[dict[str, Any]] | Rejected:
         try:
             value, pos = _DECODER.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            return Rejected(SOURCE, where, f"function list in the system prompt is not valid JSON: {exc.msg} at char {exc.pos}")
+            return Rejected(
+                SOURCE, where, f"function list in the system prompt is not valid JSON: {exc.msg} at char {exc.pos}"
+            )
         if not isinstance(value, dict) or "name" not in value:
-            return Rejected(SOURCE, where, "function list in the system prompt holds something other than function schemas")
+            return Rejected(
+                SOURCE, where, "function list in the system prompt holds something other than function schemas"
+            )
         tools.append(value)
         while pos < len(text) and text[pos] in " \t\r\n,":
             pos += 1
@@ -68,11 +75,11 @@ def parse_glaive(data: Any, where: Location) -> GlaiveConversation | Rejected:
     where = where.with_id(record_id)
     system = data["system"].strip()
     if system.startswith("SYSTEM:"):
-        system = system[len("SYSTEM:"):].strip()
+        system = system[len("SYSTEM:") :].strip()
     intro = _TOOLS_INTRO.search(system)
     tools: list[dict[str, Any]] = []
     if intro:
-        parsed = _parse_tools(system[intro.end():], where)
+        parsed = _parse_tools(system[intro.end() :], where)
         if isinstance(parsed, Rejected):
             parsed.raw = data
             return parsed
@@ -80,7 +87,9 @@ def parse_glaive(data: Any, where: Location) -> GlaiveConversation | Rejected:
         system = system[: intro.end()].rstrip(" -").rstrip()
     pieces = _MARKER.split(data["chat"])
     if pieces[0].strip():
-        return Rejected(SOURCE, where, f"chat does not start with a USER:/ASSISTANT: marker: {pieces[0][:60]!r}", raw=data)
+        return Rejected(
+            SOURCE, where, f"chat does not start with a USER:/ASSISTANT: marker: {pieces[0][:60]!r}", raw=data
+        )
     turns: list[Turn] = []
     for marker, body in zip(pieces[1::2], pieces[2::2]):
         content = body.replace(_END, "").strip()

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.errors import Location, Rejected
-from dataset_builder.records import ReleaseRecord, Turn
-from dataset_builder.sources.files import iter_file
+from agent_flan.core.errors import Location, Rejected
+from agent_flan.dataset_builder.records import ReleaseRecord, Turn
+from agent_flan.dataset_builder.sources.files import iter_file
 
 SOURCE = "release"
 _ROLES = {"system", "user", "assistant"}
@@ -39,8 +39,11 @@ def read_release(files: list[Path]) -> Iterator[ReleaseRecord | Rejected]:
     for path in files:
         stem = release_stem(path)
         if stem is None:
-            yield Rejected(SOURCE, Location(str(path)),
-                           f"not an Agent-FLAN release file (expected one of: {', '.join(f'{s}.jsonl' for s in RELEASE_FILES)})")
+            yield Rejected(
+                SOURCE,
+                Location(str(path)),
+                f"not an Agent-FLAN release file (expected one of: {', '.join(f'{s}.jsonl' for s in RELEASE_FILES)})",
+            )
             continue
         seen: set[str] = set()
         for item in iter_file(path, SOURCE):
@@ -77,7 +80,9 @@ def parse_release_record(data: Any, where: Location, stem: str) -> ReleaseRecord
             return Rejected(SOURCE, where, f"conversation[{position}]: 'content' must be a string", raw=data)
         loss = message.get("loss")
         if loss is not None and not isinstance(loss, bool):
-            return Rejected(SOURCE, where, f"conversation[{position}]: 'loss' must be a boolean, got {loss!r}", raw=data)
+            return Rejected(
+                SOURCE, where, f"conversation[{position}]: 'loss' must be a boolean, got {loss!r}", raw=data
+            )
         extra.update(set(message) - {"role", "content", "loss"})
         turns.append(Turn(role, content, loss))
     if not any(turn.role == "assistant" for turn in turns):

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.errors import Location, Rejected
-from dataset_builder.records import ToolBenchTrajectory, ToolStep, stable_id
-from dataset_builder.sources.files import RawRecord, iter_file
+from agent_flan.core.errors import Location, Rejected
+from agent_flan.dataset_builder.records import ToolBenchTrajectory, ToolStep, parse_arguments, stable_id
+from agent_flan.dataset_builder.sources.files import RawRecord, iter_file
 
 SOURCE = "toolbench"
 API_MARKER = "Specifically, you have access to the following APIs: "
@@ -27,15 +27,6 @@ _REACT = re.compile(r"^\s*Thought:(?P<thought>.*?)\nAction:\s?(?P<action>[^\n]*)
 _FINAL_ANSWER = re.compile(r'"final_answer"\s*:\s*"(?P<answer>.*)"\s*\}?\s*$', re.S)
 _RETURN_TYPE = re.compile(r'"return_type"\s*:\s*"(?P<type>[a-z_]+)"')
 _DIVERSITY_PREFIX = "This is not the first time you try this task"
-
-
-def parse_arguments(text: str) -> dict[str, Any] | None:
-    """The call's arguments as a dict when the text is a JSON object, else None (kept verbatim elsewhere)."""
-    try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, TypeError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def read_toolbench(files: list[Path]) -> Iterator[ToolBenchTrajectory | Rejected]:
@@ -58,15 +49,21 @@ def read_toolbench(files: list[Path]) -> Iterator[ToolBenchTrajectory | Rejected
             result = _from_answer_file(data, item.where)
         else:
             yield Rejected(
-                SOURCE, item.where,
+                SOURCE,
+                item.where,
                 "not a ToolBench record: expected 'conversations' (toolllama_G123_dfs_*.json) or 'answer_generation' (DFSDT answer file)",
                 raw=data,
             )
             continue
         if isinstance(result, ToolBenchTrajectory):
             if result.id in seen:
-                yield Rejected(SOURCE, result.where.with_id(result.id), "duplicate query: already read from another record",
-                               fatal=False, category="duplicate")
+                yield Rejected(
+                    SOURCE,
+                    result.where.with_id(result.id),
+                    "duplicate query: already read from another record",
+                    fatal=False,
+                    category="duplicate",
+                )
                 continue
             seen.add(result.id)
         yield result
@@ -93,7 +90,7 @@ def _query_of(data: dict[str, Any]) -> str | None:
     if isinstance(record_id, str):
         match = _STEP_ID.match(record_id)
         if match:
-            return record_id[match.end():].strip()
+            return record_id[match.end() :].strip()
     for turn in data.get("conversations") or []:
         if isinstance(turn, dict) and turn.get("from") == "user" and isinstance(turn.get("value"), str):
             return _clean_query(turn["value"])
@@ -140,8 +137,13 @@ def _finish(step: ToolStep) -> tuple[str, str]:
 
 
 def _assemble(
-    record_id: str, query: str, system: str, tools: list[dict[str, Any]], steps: list[ToolStep],
-    layout: str, where: Location,
+    record_id: str,
+    query: str,
+    system: str,
+    tools: list[dict[str, Any]],
+    steps: list[ToolStep],
+    layout: str,
+    where: Location,
 ) -> ToolBenchTrajectory | Rejected:
     where = where.with_id(record_id)
     if not steps:
@@ -152,12 +154,28 @@ def _assemble(
         steps = steps[:-1]
         return_type, final_answer = _finish(last)
         finish_thought = last.thought
-        finish_type = "give_answer" if return_type == "give_answer" else "give_up" if return_type == "give_up_and_restart" else "none"
-    trajectory = ToolBenchTrajectory(record_id, query, system, tools, steps, finish_type, final_answer, finish_thought, layout, where)
+        finish_type = (
+            "give_answer"
+            if return_type == "give_answer"
+            else "give_up"
+            if return_type == "give_up_and_restart"
+            else "none"
+        )
+    trajectory = ToolBenchTrajectory(
+        record_id, query, system, tools, steps, finish_type, final_answer, finish_thought, layout, where
+    )
     if finish_type == "give_up":
-        return Rejected(SOURCE, where, "gave up (Finish with give_up_and_restart): no final answer", fatal=False, category="give_up")
+        return Rejected(
+            SOURCE, where, "gave up (Finish with give_up_and_restart): no final answer", fatal=False, category="give_up"
+        )
     if finish_type != "give_answer" or not final_answer.strip():
-        return Rejected(SOURCE, where, "no final answer (trajectory does not end in Finish with give_answer)", fatal=False, category="no_final_answer")
+        return Rejected(
+            SOURCE,
+            where,
+            "no final answer (trajectory does not end in Finish with give_answer)",
+            fatal=False,
+            category="no_final_answer",
+        )
     return trajectory
 
 
@@ -186,14 +204,24 @@ def _from_training_record(data: dict[str, Any], where: Location) -> ToolBenchTra
         if role == "assistant":
             match = _REACT.match(value)
             if match is None:
-                return Rejected(SOURCE, where, f"turn {position}: assistant value is not 'Thought: / Action: / Action Input:'", raw=data)
+                return Rejected(
+                    SOURCE,
+                    where,
+                    f"turn {position}: assistant value is not 'Thought: / Action: / Action Input:'",
+                    raw=data,
+                )
             steps.append(ToolStep(match["thought"].strip(), match["action"].strip(), match["input"].strip()))
         elif role == "function":
             if not steps or steps[-1].observation is not None:
                 return Rejected(SOURCE, where, f"turn {position}: function result without a preceding call", raw=data)
             steps[-1].observation = value
         else:
-            return Rejected(SOURCE, where, f"turn {position}: unknown 'from' value {role!r} (expected system/user/assistant/function)", raw=data)
+            return Rejected(
+                SOURCE,
+                where,
+                f"turn {position}: unknown 'from' value {role!r} (expected system/user/assistant/function)",
+                raw=data,
+            )
     return _assemble(record_id, query, system, tools, steps, "toolllama", where)
 
 
@@ -207,7 +235,9 @@ def _from_answer_file(data: dict[str, Any], where: Location) -> ToolBenchTraject
     record_id = stable_id("toolbench", query.strip())
     where = where.with_id(record_id)
     if not generation.get("valid_data", False):
-        return Rejected(SOURCE, where, "valid_data is false: DFSDT produced no usable path", fatal=False, category="invalid_data")
+        return Rejected(
+            SOURCE, where, "valid_data is false: DFSDT produced no usable path", fatal=False, category="invalid_data"
+        )
     prefixes = generation.get("train_messages")
     tools = generation.get("function")
     if not isinstance(prefixes, list) or not prefixes or not isinstance(prefixes[-1], list):
@@ -240,7 +270,9 @@ def _from_answer_file(data: dict[str, Any], where: Location) -> ToolBenchTraject
             steps.append(ToolStep(thought, call["name"], arguments.strip()))
         elif role == "function":
             if not steps or steps[-1].observation is not None:
-                return Rejected(SOURCE, where, f"message {position}: function result without a preceding call", raw=data)
+                return Rejected(
+                    SOURCE, where, f"message {position}: function result without a preceding call", raw=data
+                )
             steps[-1].observation = message.get("content") or ""
         else:
             return Rejected(SOURCE, where, f"message {position}: unknown role {role!r}", raw=data)

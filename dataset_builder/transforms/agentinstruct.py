@@ -19,18 +19,21 @@ import re
 from collections import Counter
 from typing import Any
 
-from dataset_builder.errors import Rejected
-from dataset_builder.prompts import ENVIRONMENTS
-from dataset_builder.records import AgentInstructRecord, Turn
-from dataset_builder.transforms.alignment import FINAL_ANSWERS, TASK_DONE, choose_serialiser
-from dataset_builder.transforms.react_parsing import THINK_ONLY, ParsedStep, parse_agentinstruct_turn
-from dataset_builder.transforms.rows import message, rng_for, row, span
-from dataset_builder.transforms.steps import always, answer_step, call_step, never, thought_step
+from agent_flan.core.errors import Rejected
+from agent_flan.core.prompts import ENVIRONMENTS
+from agent_flan.core.toolcalls.language import FINAL_ANSWERS, TASK_DONE, choose_serialiser
+from agent_flan.dataset_builder.records import AgentInstructRecord, Turn
+from agent_flan.dataset_builder.transforms.react_parsing import THINK_ONLY, ParsedStep, parse_agentinstruct_turn
+from agent_flan.dataset_builder.transforms.rows import message, rng_for, row, span
+from agent_flan.dataset_builder.transforms.steps import always, answer_step, call_step, never, thought_step
 
 
 def _tool(name: str, description: str, properties: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "description": description,
-            "parameters": {"type": "object", "properties": properties, "required": list(properties)}}
+    return {
+        "name": name,
+        "description": description,
+        "parameters": {"type": "object", "properties": properties, "required": list(properties)},
+    }
 
 
 def _kg_tool(name: str, description: str) -> dict[str, Any]:
@@ -41,45 +44,84 @@ def _kg_tool(name: str, description: str) -> dict[str, Any]:
 _TEXT = {"type": "string"}
 
 TASK_TOOLS: dict[str, list[dict[str, Any]]] = {
-    "os": [_tool("bash", "Run a bash command in the Ubuntu container and return its output.",
-                 {"command": {**_TEXT, "description": "The bash code to run."}})],
-    "db": [_tool("execute_sql", "Execute one SQL statement on the MySQL database and return the raw result.",
-                 {"sql": {**_TEXT, "description": "One SQL statement."}})],
+    "os": [
+        _tool(
+            "bash",
+            "Run a bash command in the Ubuntu container and return its output.",
+            {"command": {**_TEXT, "description": "The bash code to run."}},
+        )
+    ],
+    "db": [
+        _tool(
+            "execute_sql",
+            "Execute one SQL statement on the MySQL database and return the raw result.",
+            {"sql": {**_TEXT, "description": "One SQL statement."}},
+        )
+    ],
     "kg": [
         _kg_tool("get_relations", "get_relations(variable): the relations of an entity or a variable such as #0."),
-        _kg_tool("get_neighbors", "get_neighbors(variable, relation): the entities linked to the variable by the relation."),
+        _kg_tool(
+            "get_neighbors", "get_neighbors(variable, relation): the entities linked to the variable by the relation."
+        ),
         _kg_tool("intersection", "intersection(variable1, variable2): the entities in both variables (same type)."),
         _kg_tool("get_attributes", "get_attributes(variable): the numerical attributes of the variable."),
         _kg_tool("argmax", "argmax(variable, attribute): the entity with the largest value of the attribute."),
         _kg_tool("argmin", "argmin(variable, attribute): the entity with the smallest value of the attribute."),
         _kg_tool("count", "count(variable): the number of entities in the variable."),
     ],
-    "alfworld": [_tool("act", "Perform one action in the household, e.g. 'go to cabinet 1' or 'take mug 2 from countertop 2'.",
-                       {"command": {**_TEXT, "description": "The action, chosen from the available actions."}})],
-    "webshop": [
-        _tool("search", "Search the shop with keywords (when the search bar is available).",
-              {"query": {**_TEXT, "description": "The search keywords."}}),
-        _tool("click", "Click one of the clickable buttons or items on the page.",
-              {"target": {**_TEXT, "description": "The value of a clickable element."}}),
+    "alfworld": [
+        _tool(
+            "act",
+            "Perform one action in the household, e.g. 'go to cabinet 1' or 'take mug 2 from countertop 2'.",
+            {"command": {**_TEXT, "description": "The action, chosen from the available actions."}},
+        )
     ],
-    "mind2web": [{
-        "name": "select_element",
-        "description": "Choose the next web action: the letter of an element from the choices, the operation and its value.",
-        "parameters": {"type": "object", "properties": {
-            "choice": {**_TEXT, "description": "The letter of the chosen element (A means none of the above)."},
-            "operation": {"type": "string", "enum": ["CLICK", "SELECT", "TYPE"]},
-            "value": {**_TEXT, "description": "The option to select or the text to type."},
-        }, "required": ["choice"]},
-    }],
+    "webshop": [
+        _tool(
+            "search",
+            "Search the shop with keywords (when the search bar is available).",
+            {"query": {**_TEXT, "description": "The search keywords."}},
+        ),
+        _tool(
+            "click",
+            "Click one of the clickable buttons or items on the page.",
+            {"target": {**_TEXT, "description": "The value of a clickable element."}},
+        ),
+    ],
+    "mind2web": [
+        {
+            "name": "select_element",
+            "description": "Choose the next web action: the letter of an element from the choices, the operation and its value.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "choice": {**_TEXT, "description": "The letter of the chosen element (A means none of the above)."},
+                    "operation": {"type": "string", "enum": ["CLICK", "SELECT", "TYPE"]},
+                    "value": {**_TEXT, "description": "The option to select or the text to type."},
+                },
+                "required": ["choice"],
+            },
+        }
+    ],
 }
 TASK_TOOL_NAMES = {task: frozenset(tool["name"] for tool in tools) for task, tools in TASK_TOOLS.items()}
 
 # Phrases of the AgentBench format instructions and acknowledgements: none may survive alignment
 # (dataset_builder.invariants checks every agent_instruct_tflan row for them).
 NATIVE_INSTRUCTION_MARKERS: tuple[str, ...] = (
-    "you should print like this", "your operation should be like this", "Your output must strictly follow this format",
-    "Your response should use the following format", "I've understood your instruction", "Act: bash", "Act: answer(",
-    "Action: Operation", "Action: Answer", "THOUGHT:", "ACTION:", "Final Answer:", "Here is one example",
+    "you should print like this",
+    "your operation should be like this",
+    "Your output must strictly follow this format",
+    "Your response should use the following format",
+    "I've understood your instruction",
+    "Act: bash",
+    "Act: answer(",
+    "Action: Operation",
+    "Action: Answer",
+    "THOUGHT:",
+    "ACTION:",
+    "Final Answer:",
+    "Here is one example",
 )
 # Lead-ins of the first task turn that only make sense after the native instruction.
 _TASK_LEAD_INS = (
@@ -108,8 +150,13 @@ def _native_message(content: str, trained: bool, step: ParsedStep | None) -> dic
         else:
             spans.append(span(start, end, capability, True))
     capabilities = {s["capability"] for s in spans}
-    return {"role": "assistant", "content": content, "loss": True,
-            "capability": capabilities.pop() if len(capabilities) == 1 else "mixed", "spans": spans}
+    return {
+        "role": "assistant",
+        "content": content,
+        "loss": True,
+        "capability": capabilities.pop() if len(capabilities) == 1 else "mixed",
+        "spans": spans,
+    }
 
 
 def react_row(record: AgentInstructRecord) -> dict[str, Any]:
@@ -119,7 +166,11 @@ def react_row(record: AgentInstructRecord) -> dict[str, Any]:
             messages.append(message(turn.role, turn.content))
             continue
         trained = bool(turn.loss)
-        messages.append(_native_message(turn.content, trained, parse_agentinstruct_turn(record.task, turn.content) if trained else None))
+        messages.append(
+            _native_message(
+                turn.content, trained, parse_agentinstruct_turn(record.task, turn.content) if trained else None
+            )
+        )
     return row(record.id, "agentinstruct", record.task, "react", messages)
 
 
@@ -149,27 +200,41 @@ def _render(rng: random.Random, step: ParsedStep, serialiser: str | None, traine
     return call_step(rng, step.thought, step.action, step.arguments, serialiser, flag)
 
 
-def tflan_row(record: AgentInstructRecord, seed: int, inline_share: float = 0.0) -> tuple[dict[str, Any] | Rejected, Counter]:
+def tflan_row(
+    record: AgentInstructRecord, seed: int, inline_share: float = 0.0
+) -> tuple[dict[str, Any] | Rejected, Counter]:
     """The aligned trajectory and its step counts (steps, empty thoughts, calls to tools not offered)."""
     counts: Counter = Counter()
     rng = rng_for(seed, "agentinstruct-tflan", record.id)
     start = _task_turn(record)
     if start is None:
-        return Rejected("agentinstruct", record.where, "no trained assistant turn after a user turn", fatal=False,
-                        category="no_task_turn"), counts
+        return Rejected(
+            "agentinstruct",
+            record.where,
+            "no trained assistant turn after a user turn",
+            fatal=False,
+            category="no_task_turn",
+        ), counts
     parsed: list[tuple[Turn, ParsedStep | None]] = []
     for index, turn in enumerate(record.turns[start:], start=start):
         step = parse_agentinstruct_turn(record.task, turn.content) if turn.role == "assistant" else None
         if turn.role == "assistant" and step is None:
-            return Rejected("agentinstruct", record.where,
-                            f"{record.task} turn {index} does not follow the {record.task} grammar: {turn.content[:80]!r}",
-                            fatal=False, raw={"turn": index, "value": turn.content}, category="unparseable_step"), counts
+            return Rejected(
+                "agentinstruct",
+                record.where,
+                f"{record.task} turn {index} does not follow the {record.task} grammar: {turn.content[:80]!r}",
+                fatal=False,
+                raw={"turn": index, "value": turn.content},
+                category="unparseable_step",
+            ), counts
         parsed.append((turn, step))
     offered = TASK_TOOL_NAMES[record.task]
     calls = [(s.action, s.arguments) for _, s in parsed if s is not None and not s.final and s.action in offered]
     serialiser = choose_serialiser(rng, calls, inline_share) if calls else None
-    messages = [message("system", rng.choice(ENVIRONMENTS[record.task])),
-                message("user", task_text(record.turns[start].content))]
+    messages = [
+        message("system", rng.choice(ENVIRONMENTS[record.task])),
+        message("user", task_text(record.turns[start].content)),
+    ]
     for turn, step in parsed[1:]:
         if step is None:
             messages.append(message("tool" if messages[-1]["role"] == "assistant" else "user", turn.content))

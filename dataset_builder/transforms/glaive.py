@@ -15,18 +15,15 @@ import random
 import re
 from typing import Any
 
-from dataset_builder.prompts import TOOL_CHAT_SYSTEMS, agent_h_system
-from dataset_builder.records import ChatRecord, GlaiveConversation
-from dataset_builder.transforms.rows import as_function_schema, message, row
+from agent_flan.core.prompts import TOOL_CHAT_SYSTEMS, agent_h_system
+from agent_flan.dataset_builder.records import ChatRecord, GlaiveConversation
+from agent_flan.dataset_builder.transforms.rows import as_function_schema, message, row
 
 _DECLINE = re.compile(
     r"\b(I'?m sorry|I am sorry|I apologi[sz]e|unfortunately|I (?:can ?not|can't|don't have|do not have|am unable|'m unable)"
     r"|as an AI|not able to|no access|don't have (?:the )?(?:ability|capability|access)|external functions?)\b",
     re.I,
 )
-
-# Kept for callers that render an Agent-H style prompt (the Space); the templates live in prompts.py.
-system_prompt = agent_h_system
 
 
 def first_reply(conversation: GlaiveConversation | ChatRecord) -> str:
@@ -72,15 +69,26 @@ def agent_h_rows(conversation: GlaiveConversation) -> list[dict[str, Any]]:
             messages = [message("system", agent_h_system(style, offered)), message("user", user)]
             if reference:
                 messages.append(message("assistant", reference, False, "none"))
-            items.append(row(
-                f"{conversation.id}_{name}_{style}", "glaive", "chat", "react" if style == "react" else "chat",
-                messages, offered, situation=name, prompt_style=style, should_call=should_call, expected_tool=expected,
-            ))
+            items.append(
+                row(
+                    f"{conversation.id}_{name}_{style}",
+                    "glaive",
+                    "chat",
+                    "react" if style == "react" else "chat",
+                    messages,
+                    offered,
+                    situation=name,
+                    prompt_style=style,
+                    should_call=should_call,
+                    expected_tool=expected,
+                )
+            )
     return items
 
 
-def negative_from_glaive(conversation: GlaiveConversation, rng: random.Random,
-                         offer_irrelevant_tools: bool = True) -> tuple[str, dict[str, Any]] | None:
+def negative_from_glaive(
+    conversation: GlaiveConversation, rng: random.Random, offer_irrelevant_tools: bool = True
+) -> tuple[str, dict[str, Any]] | None:
     """(kind, row) for a plain-answer glaive exchange, or None when it calls a tool or has no reply.
 
     A declined tool request becomes a `tool_request` negative with its own system sentence and tools
@@ -116,6 +124,9 @@ def negative_from_chat(record: ChatRecord, rng: random.Random) -> dict[str, Any]
     user, reply = first_user(record), first_reply(record)
     if user is None or not reply.strip():
         return None
-    messages = [message("system", rng.choice(TOOL_CHAT_SYSTEMS)), message("user", user),
-                message("assistant", reply, True, "answer")]
+    messages = [
+        message("system", rng.choice(TOOL_CHAT_SYSTEMS)),
+        message("user", user),
+        message("assistant", reply, True, "answer"),
+    ]
     return row(f"{record.id}_negative", "general", "chat", "negative", messages, [], negative_kind="chat_with_tools")

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dataset_builder.errors import Location
-from dataset_builder.records import Turn
-from dataset_builder.schema import NEGATIVE_KINDS
-from dataset_builder.transforms.rows import unit_hash
-from evaluation.detector import detect
+from agent_flan.core.errors import Location
+from agent_flan.core.schema import NEGATIVE_KINDS
+from agent_flan.core.toolcalls.detect import detect
+from agent_flan.dataset_builder.records import Turn
+from agent_flan.dataset_builder.transforms.rows import unit_hash
 
 MAX_KIND_SHARE = 0.7  # each kind stays within 30-70 % of the negatives when both kinds exist
 
@@ -47,7 +47,7 @@ class _Worst:
     def __init__(self, rank: tuple[float, str], candidate: Candidate):
         self.rank, self.candidate = rank, candidate
 
-    def __lt__(self, other: "_Worst") -> bool:
+    def __lt__(self, other: _Worst) -> bool:
         return self.rank > other.rank
 
 
@@ -62,7 +62,9 @@ class CandidatePool:
         self._heap: list[_Worst] = []
 
     def add(self, candidate: Candidate) -> None:
-        entry = _Worst((unit_hash(self.seed, "negative", candidate.negative["id"]), candidate.negative["id"]), candidate)
+        entry = _Worst(
+            (unit_hash(self.seed, "negative", candidate.negative["id"]), candidate.negative["id"]), candidate
+        )
         if self.size <= 0:
             self.settle(candidate, "over negative_count", "not_selected")
         elif len(self._heap) < self.size:
@@ -120,15 +122,40 @@ class NegativeSelection:
         quotas = kind_quotas({kind: len(items) for kind, items in ranked.items()}, self.count, self.shares)
         chosen = []
         for kind in NEGATIVE_KINDS:
-            chosen += ranked[kind][:quotas[kind]]
-            for candidate in ranked[kind][quotas[kind]:]:
+            chosen += ranked[kind][: quotas[kind]]
+            for candidate in ranked[kind][quotas[kind] :]:
                 self.settle(candidate, f"over the {kind} quota of negative_count", "not_selected")
         return chosen
 
 
 _WORD = re.compile(r"[a-z0-9]+")
-_GENERIC = {"for", "get", "the", "and", "with", "from", "api", "tool", "tools", "data", "info", "list", "search",
-            "find", "by", "to", "of", "all", "new", "v1", "v2", "lite", "pro", "live", "free"}
+_GENERIC = {
+    "for",
+    "get",
+    "the",
+    "and",
+    "with",
+    "from",
+    "api",
+    "tool",
+    "tools",
+    "data",
+    "info",
+    "list",
+    "search",
+    "find",
+    "by",
+    "to",
+    "of",
+    "all",
+    "new",
+    "v1",
+    "v2",
+    "lite",
+    "pro",
+    "live",
+    "free",
+}
 
 
 def _stems(text: str) -> set[str]:

@@ -40,8 +40,11 @@ class ParsedStep:
 def _tile(match: re.Match, length: int, groups: dict[str, str]) -> tuple[tuple[int, int, str], ...]:
     """Capability spans over the whole turn from the named groups that matched (empty ones left out):
     the labels between groups go with the group that follows them, trailing text with the last one."""
-    found = sorted((match.start(g), match.end(g), capability) for g, capability in groups.items()
-                   if match.group(g) is not None and match.end(g) > match.start(g))
+    found = sorted(
+        (match.start(g), match.end(g), capability)
+        for g, capability in groups.items()
+        if match.group(g) is not None and match.end(g) > match.start(g)
+    )
     if not found:
         return ((0, length, "answer"),) if length else ()
     parts, cursor = [], 0
@@ -84,7 +87,13 @@ def _parse_os(content: str) -> ParsedStep | None:
     if not match or _labelled(match["thought"], "Act:", "Think:"):
         return None
     thought = match["thought"] or ""
-    groups = {"thought": "reasoning", "bash": "retrieval", "cmd": "understanding", "finish": "answer", "answer": "answer"}
+    groups = {
+        "thought": "reasoning",
+        "bash": "retrieval",
+        "cmd": "understanding",
+        "finish": "answer",
+        "answer": "answer",
+    }
     if match["bash"]:
         if "\n```" in match["cmd"]:  # two code blocks: the env runs only the first, the rest would be lost
             return None
@@ -97,19 +106,28 @@ def _parse_os(content: str) -> ParsedStep | None:
 # ---- db ------------------------------------------------------------------------------------
 # free text, then `Action: Operation\n```sql\n<sql>\n```` or `Action: Answer\nFinal Answer: [...]`
 _DB_OPERATION = re.compile(
-    r"\A(?P<thought>.*?)\s*^Action:[ \t]*(?P<name>Operation)[ \t]*\n```sql\n(?P<sql>.*?)\n```\s*\Z", re.DOTALL | re.MULTILINE)
+    r"\A(?P<thought>.*?)\s*^Action:[ \t]*(?P<name>Operation)[ \t]*\n```sql\n(?P<sql>.*?)\n```\s*\Z",
+    re.DOTALL | re.MULTILINE,
+)
 _DB_ANSWER = re.compile(
-    r"\A(?P<thought>.*?)\s*^Action:[ \t]*Answer[ \t]*\nFinal Answer:[ \t]*(?P<answer>.*?)\s*\Z", re.DOTALL | re.MULTILINE)
+    r"\A(?P<thought>.*?)\s*^Action:[ \t]*Answer[ \t]*\nFinal Answer:[ \t]*(?P<answer>.*?)\s*\Z",
+    re.DOTALL | re.MULTILINE,
+)
 
 
 def _parse_db(content: str) -> ParsedStep | None:
     match = _DB_OPERATION.match(content)
     if match and "```" not in match["sql"] and not _labelled(match["thought"], "Action:", "Final Answer:"):
-        return _located(ParsedStep(match["thought"].strip(), "execute_sql", {"sql": match["sql"]}, False), match,
-                        {"thought": "reasoning", "name": "retrieval", "sql": "understanding"})
+        return _located(
+            ParsedStep(match["thought"].strip(), "execute_sql", {"sql": match["sql"]}, False),
+            match,
+            {"thought": "reasoning", "name": "retrieval", "sql": "understanding"},
+        )
     match = _DB_ANSWER.match(content)
     if match and match["answer"] and not _labelled(match["thought"], "Action:", "Final Answer:"):
-        return _located(_final(match["thought"].strip(), match["answer"]), match, {"thought": "reasoning", "answer": "answer"})
+        return _located(
+            _final(match["thought"].strip(), match["answer"]), match, {"thought": "reasoning", "answer": "answer"}
+        )
     return None
 
 
@@ -117,8 +135,11 @@ def _parse_db(content: str) -> ParsedStep | None:
 # `Thought: ...\nAction: get_neighbors(#0, people.person.profession)` | `Thought: ...\nFinal Answer: #3`
 _KG_ACTION = re.compile(
     r"\A\s*(?:Thought:[ \t]*(?P<thought>.*?)\s*\n)?\s*Action:[ \t]*(?P<name>[A-Za-z_]\w*)[ \t]*\((?P<args>[^\n]*)\)\s*\Z",
-    re.DOTALL)
-_KG_FINAL = re.compile(r"\A\s*(?:Thought:[ \t]*(?P<thought>.*?)\s*\n)?\s*Final Answer:[ \t]*(?P<answer>#\d+)\s*\Z", re.DOTALL)
+    re.DOTALL,
+)
+_KG_FINAL = re.compile(
+    r"\A\s*(?:Thought:[ \t]*(?P<thought>.*?)\s*\n)?\s*Final Answer:[ \t]*(?P<answer>#\d+)\s*\Z", re.DOTALL
+)
 _OPEN, _CLOSE = "([{", ")]}"
 
 
@@ -149,21 +170,27 @@ def split_top_level(text: str) -> list[str] | None:
 def _parse_kg(content: str) -> ParsedStep | None:
     match = _KG_FINAL.match(content)
     if match and not _labelled(match["thought"], "Action:", "Thought:"):
-        return _located(_final(match["thought"] or "", match["answer"]), match, {"thought": "reasoning", "answer": "answer"})
+        return _located(
+            _final(match["thought"] or "", match["answer"]), match, {"thought": "reasoning", "answer": "answer"}
+        )
     match = _KG_ACTION.match(content)
     if not match or _labelled(match["thought"], "Action:", "Final Answer:", "Thought:"):
         return None
     args = split_top_level(match["args"])
     if args is None or any(not arg for arg in args):
         return None
-    return _located(ParsedStep(match["thought"] or "", match["name"], {"args": args}, False), match,
-                    {"thought": "reasoning", "name": "retrieval", "args": "understanding"})
+    return _located(
+        ParsedStep(match["thought"] or "", match["name"], {"args": args}, False),
+        match,
+        {"thought": "reasoning", "name": "retrieval", "args": "understanding"},
+    )
 
 
 # ---- alfworld ------------------------------------------------------------------------------
 # `THOUGHT: ...\n ACTION: go to cabinet 1` | `ACTION: ...` | `THOUGHT: ...` (think only)
 _ALF = re.compile(
-    r"\A\s*(?:THOUGHT:[ \t]*(?P<thought>.*?))?\s*(?:(?<![^\s])ACTION:[ \t]*(?P<action>[^\n]*?))?\s*\Z", re.DOTALL)
+    r"\A\s*(?:THOUGHT:[ \t]*(?P<thought>.*?))?\s*(?:(?<![^\s])ACTION:[ \t]*(?P<action>[^\n]*?))?\s*\Z", re.DOTALL
+)
 
 
 def _parse_alfworld(content: str) -> ParsedStep | None:
@@ -184,7 +211,8 @@ def _parse_alfworld(content: str) -> ParsedStep | None:
 # ---- webshop -------------------------------------------------------------------------------
 # `Thought:\nI think ...\n\nAction:\nsearch[keywords]` | `...click[value]`
 _WEBSHOP = re.compile(
-    r"\A\s*(?:Thought:\s*(?P<thought>.*?)\s*\n)?\s*Action:\s*(?P<verb>search|click)\[(?P<arg>[^\n]*)\]\s*\Z", re.DOTALL)
+    r"\A\s*(?:Thought:\s*(?P<thought>.*?)\s*\n)?\s*Action:\s*(?P<verb>search|click)\[(?P<arg>[^\n]*)\]\s*\Z", re.DOTALL
+)
 _WEBSHOP_KEY = {"search": "query", "click": "target"}
 
 
@@ -192,8 +220,11 @@ def _parse_webshop(content: str) -> ParsedStep | None:
     match = _WEBSHOP.match(content)
     if not match or _labelled(match["thought"], "Action:", "Thought:"):
         return None
-    return _located(ParsedStep(match["thought"] or "", match["verb"], {_WEBSHOP_KEY[match["verb"]]: match["arg"]}, False),
-                    match, {"thought": "reasoning", "verb": "retrieval", "arg": "understanding"})
+    return _located(
+        ParsedStep(match["thought"] or "", match["verb"], {_WEBSHOP_KEY[match["verb"]]: match["arg"]}, False),
+        match,
+        {"thought": "reasoning", "verb": "retrieval", "arg": "understanding"},
+    )
 
 
 # ---- mind2web ------------------------------------------------------------------------------
@@ -202,7 +233,8 @@ _M2W = re.compile(
     r"\A\s*(?:Thought:[ \t]*(?P<thought>.*?)\s*\n)?\s*Answer:[ \t]*(?P<choice>[A-Z])\.?"
     r"(?:[ \t]*\n\s*Action:[ \t]*(?P<operation>CLICK|SELECT|TYPE)"
     r"(?:[ \t]*\n\s*Value:[ \t]*(?P<value>[^\n]*?))?)?\s*\Z",
-    re.DOTALL)
+    re.DOTALL,
+)
 
 
 def _parse_mind2web(content: str) -> ParsedStep | None:
@@ -214,8 +246,11 @@ def _parse_mind2web(content: str) -> ParsedStep | None:
         arguments["operation"] = match["operation"]
     if match["value"] is not None:
         arguments["value"] = match["value"]
-    return _located(ParsedStep(match["thought"] or "", "select_element", arguments, False), match,
-                    {"thought": "reasoning", "choice": "understanding", "operation": "understanding", "value": "understanding"})
+    return _located(
+        ParsedStep(match["thought"] or "", "select_element", arguments, False),
+        match,
+        {"thought": "reasoning", "choice": "understanding", "operation": "understanding", "value": "understanding"},
+    )
 
 
 _PARSERS: dict[str, Callable[[str], ParsedStep | None]] = {

@@ -11,18 +11,26 @@ import json
 import re
 from typing import Any
 
-from dataset_builder.records import ReleaseRecord
-from dataset_builder.sources.release import RELEASE_FILES
-from dataset_builder.transforms.rows import as_function_schema, message, row
-from dataset_builder.transforms.toolbench import FINISH_SCHEMA
+from agent_flan.dataset_builder.records import ReleaseRecord
+from agent_flan.dataset_builder.sources.release import RELEASE_FILES
+from agent_flan.dataset_builder.transforms.rows import as_function_schema, message, row
+from agent_flan.dataset_builder.transforms.toolbench import FINISH_SCHEMA
 
 _API_LIST = re.compile(r"Specifically, you have access to the following APIs:\s*(\[.*\])\s*$", re.S)
 _SINGLE_API = re.compile(r"You have access to the following API:\s*\n(\{.*?\})\s*\n", re.S)
-_API_BLOCK = re.compile(r"^(?P<name>[\w.\-]+): (?P<desc>.*?)\nInput parameters are as follows: (?P<params>\{.*?\})\s*$", re.S | re.M)
+_API_BLOCK = re.compile(
+    r"^(?P<name>[\w.\-]+): (?P<desc>.*?)\nInput parameters are as follows: (?P<params>\{.*?\})\s*$", re.S | re.M
+)
 _AGENTINSTRUCT_OBSERVATION = ("The output of the OS", "Observation:", "[(", "[]", "On the ", "You ", "Nothing happened")
 _FINISHERS = ("FinalAction", "Finish", "FinalAnswer")
-_TASK_HINTS = (("linux", "os"), ("MySQL", "db"), ("household", "alfworld"), ("web shopping", "webshop"),
-               ("get_relations", "kg"), ("HTML", "mind2web"))
+_TASK_HINTS = (
+    ("linux", "os"),
+    ("MySQL", "db"),
+    ("household", "alfworld"),
+    ("web shopping", "webshop"),
+    ("get_relations", "kg"),
+    ("HTML", "mind2web"),
+)
 
 
 def _literal(text: str) -> Any:
@@ -50,8 +58,15 @@ def tools_from_system(system: str) -> list[dict[str, Any]]:
     tools = []
     for block in _API_BLOCK.finditer(system):
         params = _literal(block["params"])
-        tools.append(as_function_schema({"name": block["name"], "description": block["desc"].strip(),
-                                         "parameters": params if isinstance(params, dict) else None}))
+        tools.append(
+            as_function_schema(
+                {
+                    "name": block["name"],
+                    "description": block["desc"].strip(),
+                    "parameters": params if isinstance(params, dict) else None,
+                }
+            )
+        )
     return tools
 
 
@@ -78,7 +93,9 @@ def release_row(record: ReleaseRecord) -> tuple[str, dict[str, Any]]:
     for turn in record.turns:
         role = turn.role
         if role == "user" and seen_assistant and not record.file_stem.endswith(("negative", "j1s1_3k")):
-            if _is_toolbench_observation(turn.content) or (agentinstruct and turn.content.startswith(_AGENTINSTRUCT_OBSERVATION)):
+            if _is_toolbench_observation(turn.content) or (
+                agentinstruct and turn.content.startswith(_AGENTINSTRUCT_OBSERVATION)
+            ):
                 role = "tool"
         trained = role == "assistant" and turn.loss is not False
         capability = "instruction" if config == "toolbench_instruct" else "none"
@@ -90,8 +107,13 @@ def release_row(record: ReleaseRecord) -> tuple[str, dict[str, Any]]:
         named = {tool["name"] for tool in tools}
         used = {name for name in _FINISHERS if any(name in m["content"] for m in messages if m["role"] == "assistant")}
         tools = tools + [{"name": name, **FINISH_SCHEMA} for name in sorted(used - named)]
-    fmt = {"toolbench_react": "react", "agent_instruct_react": "react", "toolbench_tflan_cot": "tflan_cot",
-           "toolbench_negative": "negative", "toolbench_instruct": "instruct_json"}.get(config, "tflan")
+    fmt = {
+        "toolbench_react": "react",
+        "agent_instruct_react": "react",
+        "toolbench_tflan_cot": "tflan_cot",
+        "toolbench_negative": "negative",
+        "toolbench_instruct": "instruct_json",
+    }.get(config, "tflan")
     if config == "toolbench_instruct" and "JSON" not in system:
         fmt = "instruct_str"
     return config, row(f"release_{record.id}", "release", _task(record), fmt, messages, tools)

@@ -39,18 +39,30 @@ def step_message(parts: list[tuple[str, str, bool]]) -> dict[str, Any]:
         else:
             spans.append(span(start, len(content), capability, trained))
     capabilities = {s["capability"] for s in spans}
-    return {"role": "assistant", "content": content, "loss": any(s["loss"] for s in spans),
-            "capability": capabilities.pop() if len(capabilities) == 1 else "mixed" if capabilities else "none",
-            "spans": spans}
+    return {
+        "role": "assistant",
+        "content": content,
+        "loss": any(s["loss"] for s in spans),
+        "capability": capabilities.pop() if len(capabilities) == 1 else "mixed" if capabilities else "none",
+        "spans": spans,
+    }
 
 
 def span_texts(msg: dict[str, Any]) -> list[tuple[str, str, bool]]:
     """(text, capability, trained) per span of a message; what the report and the trainer count."""
-    return [(msg["content"][s["start"]:s["end"]], s["capability"], s["loss"]) for s in msg.get("spans") or []]
+    return [(msg["content"][s["start"] : s["end"]], s["capability"], s["loss"]) for s in msg.get("spans") or []]
 
 
-def row(record_id: str, source: str, task: str, fmt: str, messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]] | None = None, negative_kind: str = "", **extra: Any) -> dict[str, Any]:
+def row(
+    record_id: str,
+    source: str,
+    task: str,
+    fmt: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None = None,
+    negative_kind: str = "",
+    **extra: Any,
+) -> dict[str, Any]:
     return {
         "id": record_id,
         "source": source,

@@ -12,8 +12,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from dataset_builder.transforms.alignment import SERIALISERS, Arguments, elicit, render_arguments
-from dataset_builder.transforms.rows import step_message
+from agent_flan.core.toolcalls.language import SERIALISERS, Arguments, elicit, render_arguments
+from agent_flan.dataset_builder.transforms.rows import step_message
 
 Trained = Callable[[str], bool]  # capability -> is this part trained
 
@@ -40,8 +40,9 @@ def _separator(rng: random.Random, thought: str) -> str:
 # never drags the first token of an untrained tool sentence into the loss.
 
 
-def call_step(rng: random.Random, thought: str, name: str, arguments: Arguments, serialiser: str | None,
-              trained: Trained) -> dict[str, Any]:
+def call_step(
+    rng: random.Random, thought: str, name: str, arguments: Arguments, serialiser: str | None, trained: Trained
+) -> dict[str, Any]:
     """Thought, elicitation and arguments as one message; an empty thought leaves no reasoning span.
 
     `serialiser` is the trajectory's choice; a call it cannot carry gets another fenced one."""

@@ -14,21 +14,32 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from dataset_builder.prompts import TOOL_CHAT_SYSTEMS
-from dataset_builder.records import ToolBenchTrajectory, ToolStep
-from dataset_builder.transforms.alignment import choose_serialiser
-from dataset_builder.transforms.rows import as_function_schema, message, rng_for, row, step_message, unit_hash
-from dataset_builder.transforms.steps import always, answer_step, call_step, never, weighted
+from agent_flan.core.prompts import TOOL_CHAT_SYSTEMS
+from agent_flan.core.toolcalls.language import choose_serialiser
+from agent_flan.dataset_builder.records import ToolBenchTrajectory, ToolStep
+from agent_flan.dataset_builder.transforms.rows import (
+    as_function_schema,
+    message,
+    rng_for,
+    row,
+    step_message,
+    unit_hash,
+)
+from agent_flan.dataset_builder.transforms.steps import always, answer_step, call_step, never, weighted
 
 # ToolBench's own finishing function (rapidapi.py), used under the name a react format gives it.
 FINISH_SCHEMA = {
     "description": "If you believe that you have obtained a result that can answer the task, please call this "
-                   "function to provide the final answer. Remember: you must ALWAYS call this function at the end "
-                   "of your attempt, and the only part that will be shown to the user is the final answer.",
-    "parameters": {"type": "object", "properties": {
-        "return_type": {"type": "string", "enum": ["give_answer", "give_up_and_restart"]},
-        "final_answer": {"type": "string", "description": "The final answer you want to give the user."}},
-        "required": ["return_type"]},
+    "function to provide the final answer. Remember: you must ALWAYS call this function at the end "
+    "of your attempt, and the only part that will be shown to the user is the final answer.",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "return_type": {"type": "string", "enum": ["give_answer", "give_up_and_restart"]},
+            "final_answer": {"type": "string", "description": "The final answer you want to give the user."},
+        },
+        "required": ["return_type"],
+    },
 }
 
 
@@ -47,17 +58,21 @@ class ReactFormat:
 
     def spec(self) -> str:
         if self.kind == "json":
-            return ("Reply at every step with one JSON object and nothing else:\n```json\n"
-                    f'{{"{self.thought}": "<your reasoning>", "{self.action}": "<one API name>", '
-                    f'"{self.arguments}": {{<arguments>}}}}\n```\n'
-                    f'"{self.thought}" may be left out when there is nothing to reason about. '
-                    f'When you can answer, use "{self.final_action}" as the API with arguments '
-                    '{"return_type": "give_answer", "final_answer": "<answer>"}.')
-        return ("Reply at every step in the following format:\n"
-                f"{self.thought}: <your reasoning>\n{self.action}: <one API name>\n{self.arguments}: <arguments as JSON>\n"
-                f"The {self.thought} line may be left out when there is nothing to reason about. "
-                f"When you can answer, use {self.final_action} as the API with arguments "
-                '{"return_type": "give_answer", "final_answer": "<answer>"}.')
+            return (
+                "Reply at every step with one JSON object and nothing else:\n```json\n"
+                f'{{"{self.thought}": "<your reasoning>", "{self.action}": "<one API name>", '
+                f'"{self.arguments}": {{<arguments>}}}}\n```\n'
+                f'"{self.thought}" may be left out when there is nothing to reason about. '
+                f'When you can answer, use "{self.final_action}" as the API with arguments '
+                '{"return_type": "give_answer", "final_answer": "<answer>"}.'
+            )
+        return (
+            "Reply at every step in the following format:\n"
+            f"{self.thought}: <your reasoning>\n{self.action}: <one API name>\n{self.arguments}: <arguments as JSON>\n"
+            f"The {self.thought} line may be left out when there is nothing to reason about. "
+            f"When you can answer, use {self.final_action} as the API with arguments "
+            '{"return_type": "give_answer", "final_answer": "<answer>"}.'
+        )
 
     def parts(self, thought: str, action: str, arguments: dict[str, Any] | str) -> list[tuple[str, str]]:
         """(text, capability) pieces of one step; they concatenate to what the format prescribes, and
@@ -68,13 +83,20 @@ class ReactFormat:
         if self.kind == "json":
             dumps = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731
             head = f"{dumps(self.action)}: {dumps(action)}"
-            pieces = [(f"{{{dumps(self.thought)}: {dumps(thought)}", "reasoning"), (", " + head, "retrieval")] \
-                if thought else [("{" + head, "retrieval")]
+            pieces = (
+                [(f"{{{dumps(self.thought)}: {dumps(thought)}", "reasoning"), (", " + head, "retrieval")]
+                if thought
+                else [("{" + head, "retrieval")]
+            )
             pieces.append((f", {dumps(self.arguments)}: {dumps(arguments)}}}", "understanding"))
             return pieces
         text_args = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
         head = f"{self.action}: {action}"
-        pieces = [(f"{self.thought}: {thought}", "reasoning"), ("\n" + head, "retrieval")] if thought else [(head, "retrieval")]
+        pieces = (
+            [(f"{self.thought}: {thought}", "reasoning"), ("\n" + head, "retrieval")]
+            if thought
+            else [(head, "retrieval")]
+        )
         return pieces + [(f"\n{self.arguments}: {text_args}", "understanding")]
 
     def render(self, thought: str, action: str, arguments: dict[str, Any] | str) -> str:
@@ -119,8 +141,11 @@ def _call_arguments(step: ToolStep) -> dict[str, Any] | str:
 
 
 def _api_listing(tools: list[dict[str, Any]]) -> str:
-    return "\n".join(f"{tool['name']}: {tool['description']}\nInput parameters are as follows: "
-                     f"{json.dumps(tool['parameters'], ensure_ascii=False)}" for tool in tools)
+    return "\n".join(
+        f"{tool['name']}: {tool['description']}\nInput parameters are as follows: "
+        f"{json.dumps(tool['parameters'], ensure_ascii=False)}"
+        for tool in tools
+    )
 
 
 def step_counts(trajectory: ToolBenchTrajectory) -> Counter:
@@ -128,8 +153,11 @@ def step_counts(trajectory: ToolBenchTrajectory) -> Counter:
     how many call a tool that was not offered (ToolBench's `invalid_hallucination_function_name`,
     or any name outside the API list): those are kept as untrained context, never trained."""
     offered = offered_names(trajectory)
-    return Counter(steps=len(trajectory.steps), empty_thoughts=sum(not s.thought for s in trajectory.steps),
-                   calls_to_unknown_tools=sum(s.action not in offered for s in trajectory.steps))
+    return Counter(
+        steps=len(trajectory.steps),
+        empty_thoughts=sum(not s.thought for s in trajectory.steps),
+        calls_to_unknown_tools=sum(s.action not in offered for s in trajectory.steps),
+    )
 
 
 def react_row(trajectory: ToolBenchTrajectory, seed: int) -> dict[str, Any]:
@@ -137,8 +165,10 @@ def react_row(trajectory: ToolBenchTrajectory, seed: int) -> dict[str, Any]:
     offered = offered_names(trajectory)
     # The finishing call is a call like any other: the row offers it under the format's name.
     tools = _tools(trajectory) + [{"name": fmt.final_action, **FINISH_SCHEMA}]
-    system = (f"Answer the following question as best you can. You have access to the following APIs:\n"
-              f"{_api_listing(tools)}\n\n{fmt.spec()}")
+    system = (
+        f"Answer the following question as best you can. You have access to the following APIs:\n"
+        f"{_api_listing(tools)}\n\n{fmt.spec()}"
+    )
     messages = [message("system", system), message("user", trajectory.query)]
     for step in trajectory.steps:
         trained = step.action in offered
@@ -147,16 +177,20 @@ def react_row(trajectory: ToolBenchTrajectory, seed: int) -> dict[str, Any]:
         messages.append(message("tool", step.observation or ""))
     final = {"return_type": "give_answer", "final_answer": trajectory.final_answer}
     pieces = fmt.parts(trajectory.finish_thought, fmt.final_action, final)
-    messages.append(step_message([(text, "reasoning" if capability == "reasoning" else "answer", True)
-                                  for text, capability in pieces]))
+    messages.append(
+        step_message(
+            [(text, "reasoning" if capability == "reasoning" else "answer", True) for text, capability in pieces]
+        )
+    )
     return row(trajectory.id, "toolbench", "toolbench", "react", messages, tools)
 
 
 # --- toolbench_tflan / toolbench_tflan_cot: conversation ----------------------------------------
 
 
-def tflan_row(trajectory: ToolBenchTrajectory, seed: int, weights: dict[str, float], cot: bool,
-              inline_share: float = 0.0) -> dict[str, Any]:
+def tflan_row(
+    trajectory: ToolBenchTrajectory, seed: int, weights: dict[str, float], cot: bool, inline_share: float = 0.0
+) -> dict[str, Any]:
     """Conversation form: one assistant message per step (thought, the sentence naming the tool, the
     arguments), one serialisation for the whole trajectory. `cot=False` (toolbench_tflan): each part
     keeps its loss with its capability's weight; `cot=True`: every part is trained. A step calling a
@@ -181,7 +215,10 @@ NAME_KEYS = ("name", "Tool", "NAME", "api", "action", "Command", "function")
 ARGS_KEYS = ("args", "Param", "Args", "arguments", "parameters", "Arguments", "params")
 STRING_TEMPLATES = (
     ("Goal: <goal>\nAPI: <api name>\nArgs: <arguments as JSON>", "Goal: {goal}\nAPI: {name}\nArgs: {args}"),
-    ("Thought: <goal>\nAction: <api name>\nAction Input: <arguments as JSON>", "Thought: {goal}\nAction: {name}\nAction Input: {args}"),
+    (
+        "Thought: <goal>\nAction: <api name>\nAction Input: <arguments as JSON>",
+        "Thought: {goal}\nAction: {name}\nAction Input: {args}",
+    ),
     ("<api name>(<arguments as JSON>) # <goal>", "{name}({args}) # {goal}"),
     ("Call <api name> with <arguments as JSON> because <goal>", "Call {name} with {args} because {goal}"),
 )
@@ -202,8 +239,11 @@ def instruct_rows(trajectory: ToolBenchTrajectory, seed: int, limit: int) -> lis
     is the step's own thought; a step without one gets a template without a goal (never a filler).
     Up to `limit` eligible steps per trajectory, chosen by a seeded hash."""
     schemas = {tool["name"]: tool for tool in _tools(trajectory)}
-    eligible = [(index, step) for index, step in enumerate(trajectory.steps)
-                if step.action in schemas and step.arguments is not None]
+    eligible = [
+        (index, step)
+        for index, step in enumerate(trajectory.steps)
+        if step.action in schemas and step.arguments is not None
+    ]
     eligible.sort(key=lambda item: unit_hash(seed, "instruct-step", f"{trajectory.id}_s{item[0]}"))
     rows = []
     for index, step in sorted(eligible[:limit], key=lambda item: item[0]):
@@ -212,30 +252,42 @@ def instruct_rows(trajectory: ToolBenchTrajectory, seed: int, limit: int) -> lis
         rng = rng_for(seed, "instruct", sample_id)
         goal = step.thought
         spec = json.dumps(schemas[step.action], ensure_ascii=False)
-        wanted = json.dumps([f"'{key}' is {json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items()],
-                            ensure_ascii=False)
+        wanted = json.dumps(
+            [f"'{key}' is {json.dumps(value, ensure_ascii=False)}" for key, value in arguments.items()],
+            ensure_ascii=False,
+        )
         args_text = json.dumps(arguments, ensure_ascii=False)
         if unit_hash(seed, "instruct-format", sample_id) < 0.5:
             goal_key, name_key, args_key = rng.choice(GOAL_KEYS), rng.choice(NAME_KEYS), rng.choice(ARGS_KEYS)
             fields = [(goal_key, "current thought to solve the problem", "string", goal)] if goal else []
-            fields += [(name_key, "api name to call", "string", step.action),
-                       (args_key, "input params required by current action", "Record<string, any>", arguments)]
-            template = "```\n{\n" + "".join(f"    // {comment}\n    \"{key}\": {kind};\n" for key, comment, kind, _ in fields) + "}\n```"
-            system = (f"You have access to the following API:\n{spec}\nPlease directly generate the response in JSON "
-                      f"format. Do NOT add comments (//) in the response.\n{template}")
+            fields += [
+                (name_key, "api name to call", "string", step.action),
+                (args_key, "input params required by current action", "Record<string, any>", arguments),
+            ]
+            template = (
+                "```\n{\n"
+                + "".join(f'    // {comment}\n    "{key}": {kind};\n' for key, comment, kind, _ in fields)
+                + "}\n```"
+            )
+            system = (
+                f"You have access to the following API:\n{spec}\nPlease directly generate the response in JSON "
+                f"format. Do NOT add comments (//) in the response.\n{template}"
+            )
             keys = [(key, value) for key, _, _, value in fields]
             rng.shuffle(keys)
             reply = json.dumps(dict(keys), ensure_ascii=False, indent=4)
             fmt, goal_label = "instruct_json", goal_key
         else:
             shape, filled = rng.choice(STRING_TEMPLATES if goal else STRING_TEMPLATES_NO_GOAL)
-            system = (f"You have access to the following API:\n{spec}\nPlease directly generate the response "
-                      f"in exactly this format:\n{shape}")
+            system = (
+                f"You have access to the following API:\n{spec}\nPlease directly generate the response "
+                f"in exactly this format:\n{shape}"
+            )
             reply = filled.format(goal=goal, name=step.action, args=args_text)
             fmt, goal_label = "instruct_str", "goal"
         user = (f"You can input '{goal_label}' with: '{goal}'. " if goal else "") + (
-            f"Call the function {step.action} with the parameter as follows: {wanted}.")
-        messages = [message("system", system), message("user", user),
-                    message("assistant", reply, True, "instruction")]
+            f"Call the function {step.action} with the parameter as follows: {wanted}."
+        )
+        messages = [message("system", system), message("user", user), message("assistant", reply, True, "instruction")]
         rows.append(row(sample_id, "toolbench", "toolbench", fmt, messages, [schemas[step.action]]))
     return rows

@@ -1,7 +1,7 @@
 """The chat templates the kit trains with, by name, and how a recipe's choice becomes template text.
 
 Every shipped template wraps each assistant message, end-of-turn token included, in exactly one
-`{% generation %}` block: `training.masks` relies on that to know which tokens belong to which turn.
+`{% generation %}` block: `agent_flan.training.masks` relies on that to know which tokens belong to which turn.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataset_builder.errors import BadInputError
+from agent_flan.core.errors import BadInputError
 
 TEMPLATE_DIR = Path(__file__).resolve().parent
 GENERATION_RE = re.compile(r"\{%-?\s*generation\s*-?%\}")
@@ -28,13 +28,18 @@ class ChatTemplate:
 
 # name -> (file, end-of-turn string, what it is for)
 TEMPLATES: dict[str, tuple[str, str, str]] = {
-    "agent_flan": ("agent_flan.jinja", "\u0d3f",
-                   "the paper's InternLM-style <|Human|>/<|Assistant|> format with U+0D46/U+0D3F (Llama-2 reproduction)"),
+    "agent_flan": (
+        "agent_flan.jinja",
+        "\u0d3f",
+        "the paper's InternLM-style <|Human|>/<|Assistant|> format with U+0D46/U+0D3F (Llama-2 reproduction)",
+    ),
     "chatml": ("chatml.jinja", "<|im_end|>", "ChatML (SmolLM2-Instruct and other ChatML models)"),
     "qwen2_5": ("qwen2_5.jinja", "<|im_end|>", "Qwen2.5-Instruct's own format"),
     "llama3_1": ("llama3_1.jinja", "<|eot_id|>", "Llama-3.1-Instruct's own format"),
 }
-MODEL_TEMPLATE = "model"  # use the tokenizer's own template (it must carry generation markers, or TRL must know a patch)
+MODEL_TEMPLATE = (
+    "model"  # use the tokenizer's own template (it must carry generation markers, or TRL must know a patch)
+)
 
 
 def has_generation_markers(text: str | None) -> bool:
@@ -59,12 +64,15 @@ def resolve_template(choice: str | None, tokenizer=None) -> ChatTemplate:
     if choice and choice != MODEL_TEMPLATE:
         path = Path(choice)
         if not path.is_file():
-            raise BadInputError(f"chat template {choice!r}: not a shipped template ({', '.join(TEMPLATES)}) "
-                                "and not a .jinja file")
+            raise BadInputError(
+                f"chat template {choice!r}: not a shipped template ({', '.join(TEMPLATES)}) and not a .jinja file"
+            )
         text = path.read_text(encoding="utf-8")
         if not has_generation_markers(text):
-            raise BadInputError(f"{path}: the template has no {{% generation %}} block, so the trained tokens "
-                                "cannot be found; wrap each assistant message (and its end-of-turn token) in one")
+            raise BadInputError(
+                f"{path}: the template has no {{% generation %}} block, so the trained tokens "
+                "cannot be found; wrap each assistant message (and its end-of-turn token) in one"
+            )
         return ChatTemplate(path.stem, text, None, str(path))
     own = getattr(tokenizer, "chat_template", None) if tokenizer is not None else None
     if isinstance(own, str) and has_generation_markers(own):
@@ -78,5 +86,7 @@ def resolve_template(choice: str | None, tokenizer=None) -> ChatTemplate:
             patched = None
         if patched and has_generation_markers(patched):
             return ChatTemplate(f"{MODEL_TEMPLATE}+trl", patched, getattr(tokenizer, "eos_token", None))
-    raise BadInputError("the model's own chat template has no {% generation %} markers and TRL has no training "
-                        f"variant for it; set chat_template_path to one of {', '.join(TEMPLATES)} or a .jinja file")
+    raise BadInputError(
+        "the model's own chat template has no {% generation %} markers and TRL has no training "
+        f"variant for it; set chat_template_path to one of {', '.join(TEMPLATES)} or a .jinja file"
+    )

@@ -1,4 +1,4 @@
-"""Format alignment ("tflan"): agent steps rewritten as natural conversation (Agent-FLAN §4.1).
+"""The kit's call language: how aligned ("tflan") steps write a call, and how to read it back (Agent-FLAN §4.1).
 
 Agent-FLAN replaces the rigid `Thought / Action / Action Input` layout with free prose: the
 thought as written, then a sentence that names the tool ("I will operate X."), then the
@@ -7,11 +7,11 @@ rather than one fixed format. The exact phrases and format pool were never relea
 (agent_flan.md §2a), so this module holds our own bank:
 
 - `ELICITATIONS`: paraphrased sentences naming the tool, each with `{name}`.
-- `SERIALISERS`: six ways to write (name, arguments) in a fenced block: json, python_dict,
-  yaml, function_call, cli, key_value. Each one also carries raw-string arguments (e.g.
-  ToolBench's invalid-JSON Action Input) as literal text, and each has a parser, so
-  `parse_rendered_call` recovers exactly what `render_call` wrote: the aligned data can be
-  checked to lose nothing, and evaluation can read calls back in any of the formats.
+- `SERIALISERS`: six ways to write (name, arguments) in a fenced block (json, python_dict,
+  yaml, function_call, cli, key_value), each also carrying raw-string arguments (e.g. ToolBench's
+  invalid-JSON Action Input) as literal text; and two inline ones with no block (inline_json,
+  inline_prose). Each has a parser, so `parse_rendered_call` recovers exactly what was written:
+  the aligned data can be checked to lose nothing, and the detector reads these calls in replies.
 
 Fences are as long as needed (one backtick more than the longest run inside), so any
 argument text, backticks included, survives inside a block.
@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-
 
 Arguments = dict[str, Any] | str
 
@@ -148,15 +147,21 @@ def _json_parse(body: str) -> tuple[str, Arguments] | None:
         data = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    if isinstance(data, dict) and set(data) == {"name", "arguments"} and isinstance(data["name"], str) \
-            and isinstance(data["arguments"], dict):
+    if (
+        isinstance(data, dict)
+        and set(data) == {"name", "arguments"}
+        and isinstance(data["name"], str)
+        and isinstance(data["arguments"], dict)
+    ):
         return data["name"], data["arguments"]
     return None
 
 
 # ---- python_dict -----------------------------------------------------------------------------
 
-_PY_RAW = re.compile(r"""\A\{'name': ('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"), 'raw_parameters': (.*)\}\Z""", re.DOTALL)
+_PY_RAW = re.compile(
+    r"""\A\{'name': ('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"), 'raw_parameters': (.*)\}\Z""", re.DOTALL
+)
 
 
 def _python_dict_render(rng: random.Random, name: str, arguments: Arguments) -> str:
@@ -175,21 +180,27 @@ def _python_dict_parse(body: str) -> tuple[str, Arguments] | None:
         data = ast.literal_eval(body)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
-    if isinstance(data, dict) and set(data) == {"name", "parameters"} and isinstance(data["name"], str) \
-            and isinstance(data["parameters"], dict):
+    if (
+        isinstance(data, dict)
+        and set(data) == {"name", "parameters"}
+        and isinstance(data["name"], str)
+        and isinstance(data["parameters"], dict)
+    ):
         return data["name"], data["parameters"]
     return None
 
 
 # ---- function_call ---------------------------------------------------------------------------
 
+
 def _function_call_accepts(name: str, arguments: Arguments) -> bool:
     if not _CALL_NAME.fullmatch(name):
         return False
     if isinstance(arguments, str):
         return True
-    return (all(_PY_KEY.fullmatch(key) and not keyword.iskeyword(key) and key != "__debug__" for key in arguments)
-            and _all_finite(arguments))
+    return all(
+        _PY_KEY.fullmatch(key) and not keyword.iskeyword(key) and key != "__debug__" for key in arguments
+    ) and _all_finite(arguments)
 
 
 def _function_call_render(rng: random.Random, name: str, arguments: Arguments) -> str:
@@ -202,7 +213,7 @@ def _function_call_parse(body: str) -> tuple[str, Arguments] | None:
     first = body.split("\n", 1)[0]
     opened = re.fullmatch(r"(" + _CALL_NAME.pattern + r")\(", first)
     if opened and "\n" in body and body.endswith("\n)"):
-        return opened[1], body[len(first) + 1:-2]
+        return opened[1], body[len(first) + 1 : -2]
     call = re.fullmatch(r"(" + _CALL_NAME.pattern + r")\((.*)\)", body, re.DOTALL)
     if not call:
         return None
@@ -253,7 +264,7 @@ def _cli_parse(body: str) -> tuple[str, Arguments] | None:
             head = shlex.split(heredoc["head"])
             if len(head) != 1:
                 return None
-            return head[0], body[len(first) + 1:len(body) - len(heredoc["delim"]) - 1]
+            return head[0], body[len(first) + 1 : len(body) - len(heredoc["delim"]) - 1]
         tokens = shlex.split(body)
     except ValueError:
         return None
@@ -286,7 +297,7 @@ def _kv_read_token(line: str) -> tuple[str, str] | None:
             return None
         return (token, line[end:]) if isinstance(token, str) else None
     match = _SIMPLE.match(line)
-    return (match[0], line[match.end():]) if match else None
+    return (match[0], line[match.end() :]) if match else None
 
 
 def _key_value_render(rng: random.Random, name: str, arguments: Arguments) -> str:
@@ -301,12 +312,12 @@ def _key_value_parse(body: str) -> tuple[str, Arguments] | None:
     first, _, rest = body.partition("\n")
     if not first.startswith("name: "):
         return None
-    token = _kv_read_token(first[len("name: "):])
+    token = _kv_read_token(first[len("name: ") :])
     if token is None or token[1]:
         return None
     name = token[0]
     if rest.startswith("arguments:\n"):
-        return name, rest[len("arguments:\n"):]
+        return name, rest[len("arguments:\n") :]
     arguments: dict[str, Any] = {}
     for line in rest.split("\n") if rest else []:
         token = _kv_read_token(line)
@@ -328,16 +339,21 @@ class _LiteralDumper(yaml.SafeDumper):
     """Multi-line strings as `|` blocks, so arguments such as a bash script read as written."""
 
 
-_LiteralDumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
-    "tag:yaml.org,2002:str", text, style="|" if "\n" in text.rstrip("\n") and not text.endswith("\n") else None))
+_LiteralDumper.add_representer(
+    str,
+    lambda dumper, text: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", text, style="|" if "\n" in text.rstrip("\n") and not text.endswith("\n") else None
+    ),
+)
 
 # (dumper, allow_unicode) from most to least readable; the first that reads back exactly is used.
 _YAML_WAYS = ((_LiteralDumper, True), (yaml.SafeDumper, True), (yaml.SafeDumper, False))
 
 
 def _yaml_dump(data: dict[str, Any], dumper: type, allow_unicode: bool) -> str:
-    return yaml.dump(data, Dumper=dumper, allow_unicode=allow_unicode, sort_keys=False, default_flow_style=False,
-                     width=2**31 - 1).removesuffix("\n")  # the document's own final newline only
+    return yaml.dump(
+        data, Dumper=dumper, allow_unicode=allow_unicode, sort_keys=False, default_flow_style=False, width=2**31 - 1
+    ).removesuffix("\n")  # the document's own final newline only
 
 
 def _has_nan(value: Any) -> bool:
@@ -423,7 +439,7 @@ def _read_pairs(text: str) -> dict[str, Any] | None:
     pos = 0
     while True:
         key = _PY_KEY.match(text, pos)
-        if key is None or text[key.end():key.end() + 4] != " to " or key[0] in arguments:
+        if key is None or text[key.end() : key.end() + 4] != " to " or key[0] in arguments:
             return None
         try:
             value, pos = _DECODER.raw_decode(text, key.end() + 4)
@@ -460,16 +476,18 @@ def parse_inline_call(text: str) -> tuple[str, Arguments] | None:
     text = text.rstrip()
     line = text.rsplit("\n", 1)[-1]
     head = text[: len(text) - len(line)]
-    for pattern, read in ((_INLINE_JSON, lambda m: _loads_or_none(m["args"])),
-                          (_PROSE, lambda m: (True, _read_pairs(m["pairs"]))),
-                          (_NO_ARGUMENTS, lambda m: (True, {}))):
+    for pattern, read in (
+        (_INLINE_JSON, lambda m: _loads_or_none(m["args"])),
+        (_PROSE, lambda m: (True, _read_pairs(m["pairs"]))),
+        (_NO_ARGUMENTS, lambda m: (True, {})),
+    ):
         match = pattern.search(line)
         if match is None:
             continue
         ok, arguments = read(match)
         if not ok or not isinstance(arguments, dict):
             continue
-        name = _elicited_name((head + line[:match.start()]).rstrip())
+        name = _elicited_name((head + line[: match.start()]).rstrip())
         if name is not None:
             return name, arguments
     return None
@@ -496,26 +514,55 @@ class Serialiser:
 SERIALISERS: dict[str, Serialiser] = {
     s.name: s
     for s in (
-        Serialiser("json", "json",
-                   ("Written as JSON, the call is:", "Here it is as a JSON object:", "In JSON form:"),
-                   _json_render, _json_parse),
-        Serialiser("python_dict", "python",
-                   ("To represent this tool and its parameters using a Python dictionary, it would look like this:",
-                    "As a Python dictionary:", "Expressed as a Python dict, the call is:"),
-                   _python_dict_render, _python_dict_parse,
-                   lambda name, arguments: isinstance(arguments, str) or _all_finite(arguments)),
-        Serialiser("yaml", "yaml",
-                   ("In YAML, the call reads:", "Here are the tool and its arguments in YAML:", "Written as YAML:"),
-                   _yaml_render, _yaml_parse, _yaml_accepts),
-        Serialiser("function_call", "python",
-                   ("As a function call, that is:", "Written as code, the call is:", "In Python call syntax:"),
-                   _function_call_render, _function_call_parse, _function_call_accepts),
-        Serialiser("cli", "bash",
-                   ("As a command line, it would be:", "From a shell, I would run:", "Written as a command with flags:"),
-                   _cli_render, _cli_parse),
-        Serialiser("key_value", "text",
-                   ("The name and the arguments, one per line:", "In plain text:", "The details of the call:"),
-                   _key_value_render, _key_value_parse),
+        Serialiser(
+            "json",
+            "json",
+            ("Written as JSON, the call is:", "Here it is as a JSON object:", "In JSON form:"),
+            _json_render,
+            _json_parse,
+        ),
+        Serialiser(
+            "python_dict",
+            "python",
+            (
+                "To represent this tool and its parameters using a Python dictionary, it would look like this:",
+                "As a Python dictionary:",
+                "Expressed as a Python dict, the call is:",
+            ),
+            _python_dict_render,
+            _python_dict_parse,
+            lambda name, arguments: isinstance(arguments, str) or _all_finite(arguments),
+        ),
+        Serialiser(
+            "yaml",
+            "yaml",
+            ("In YAML, the call reads:", "Here are the tool and its arguments in YAML:", "Written as YAML:"),
+            _yaml_render,
+            _yaml_parse,
+            _yaml_accepts,
+        ),
+        Serialiser(
+            "function_call",
+            "python",
+            ("As a function call, that is:", "Written as code, the call is:", "In Python call syntax:"),
+            _function_call_render,
+            _function_call_parse,
+            _function_call_accepts,
+        ),
+        Serialiser(
+            "cli",
+            "bash",
+            ("As a command line, it would be:", "From a shell, I would run:", "Written as a command with flags:"),
+            _cli_render,
+            _cli_parse,
+        ),
+        Serialiser(
+            "key_value",
+            "text",
+            ("The name and the arguments, one per line:", "In plain text:", "The details of the call:"),
+            _key_value_render,
+            _key_value_parse,
+        ),
         Serialiser("inline_json", "", (), _inline_json_render, None, _inline_json_accepts, fenced=False),
         Serialiser("inline_prose", "", (), _prose_render, None, _prose_accepts, fenced=False),
     )
@@ -601,8 +648,8 @@ def parse_rendered_call(text: str) -> tuple[str, Arguments] | None:
     line_end = text.find("\n", start)
     if line_end < 0 or line_end > closing.start():
         return None
-    language = text[start + len(fence):line_end]
-    body = text[line_end + 1:closing.start()]
+    language = text[start + len(fence) : line_end]
+    body = text[line_end + 1 : closing.start()]
     for serialiser in _BY_LANGUAGE.get(language, []):
         parsed = serialiser.parse(body)
         if parsed is not None:

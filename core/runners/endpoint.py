@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from dataset_builder.errors import BadInputError
-from evaluation.runners import GenerationSettings, OnReply, Request
+from agent_flan.core.errors import BadInputError
+from agent_flan.core.runners import GenerationSettings, OnReply, Request
 
 RETRY_STATUS = frozenset({408, 409, 425, 429})  # plus every 5xx
 MAX_BODY_BYTES = 32 * 2**20  # an answer larger than this is not a chat completion
@@ -132,8 +132,11 @@ def reply_text(data: dict[str, Any]) -> str:
                 arguments = json.loads(arguments)
             except json.JSONDecodeError:
                 pass  # keep the raw text; the detector will mark the arguments invalid
-        parts.append("<tool_call>" + json.dumps({"name": function.get("name", ""), "arguments": arguments},
-                                                ensure_ascii=False) + "</tool_call>")
+        parts.append(
+            "<tool_call>"
+            + json.dumps({"name": function.get("name", ""), "arguments": arguments}, ensure_ascii=False)
+            + "</tool_call>"
+        )
     if not isinstance(parts[0], str):
         raise TypeError("message content is not text")
     return "\n".join(p for p in parts if p).strip()
@@ -168,13 +171,21 @@ class EndpointRunner:
         self._count_lock = threading.Lock()
 
     def describe(self) -> dict[str, Any]:
-        return {"runner": "endpoint", "endpoint": public_url(self.url), "model_name": self.config.model_name,
-                "concurrency": self.config.concurrency, "max_retries": self.config.max_retries,
-                "timeout_s": self.config.timeout, "retry_budget_s": self.config.budget,
-                "attempts": self.requests_sent, "retries": self.retries, "timeouts": self.timeouts,
-                "failed_items": self.failed_items,
-                "api_key_env": self.config.api_key_env,
-                "api_key_set": bool(os.environ.get(self.config.api_key_env))}
+        return {
+            "runner": "endpoint",
+            "endpoint": public_url(self.url),
+            "model_name": self.config.model_name,
+            "concurrency": self.config.concurrency,
+            "max_retries": self.config.max_retries,
+            "timeout_s": self.config.timeout,
+            "retry_budget_s": self.config.budget,
+            "attempts": self.requests_sent,
+            "retries": self.retries,
+            "timeouts": self.timeouts,
+            "failed_items": self.failed_items,
+            "api_key_env": self.config.api_key_env,
+            "api_key_set": bool(os.environ.get(self.config.api_key_env)),
+        }
 
     def _count(self, name: str) -> None:
         with self._count_lock:
@@ -217,8 +228,13 @@ class EndpointRunner:
         deadline = time.monotonic() + seconds
         watchdog = None
         try:
-            with client.stream("POST", self.url, json=self.payload(request), headers=self._headers(),
-                               extensions={"timeout": _TimeLeft(deadline)}) as response:
+            with client.stream(
+                "POST",
+                self.url,
+                json=self.payload(request),
+                headers=self._headers(),
+                extensions={"timeout": _TimeLeft(deadline)},
+            ) as response:
                 stream = response.extensions.get("network_stream")
                 sock = stream.get_extra_info("socket") if stream is not None else None
                 if sock is not None:  # a read that blocks past the deadline is cut, not waited out
@@ -267,8 +283,10 @@ class EndpointRunner:
                 status, body, headers = self._attempt(client, request, seconds)
             except _DeadlinePassed:
                 self._count("timeouts")
-                last = (f"timed out: no complete answer within {seconds:.3g} s (the whole request, connect to "
-                        "last byte; --timeout)")
+                last = (
+                    f"timed out: no complete answer within {seconds:.3g} s (the whole request, connect to "
+                    "last byte; --timeout)"
+                )
             except httpx.RequestError as exc:  # refused, dropped, undecodable
                 last = f"{type(exc).__name__}: {exc}"
             else:
@@ -282,10 +300,17 @@ class EndpointRunner:
                     last = f"HTTP {status}: {text[:200]!r}"
                     wait = _retry_after(headers)
                 else:
-                    hint = {401: " (is the key in $" + cfg.api_key_env + "?)", 403: " (check the key's permissions)",
-                            404: " (check --endpoint and --model-name)"}.get(status, "")
-                    raise BadInputError(self.scrub(f"{public_url(self.url)} answered HTTP {status} for item "
-                                                   f"{request.item_id}{hint}: {text[:300]}"))
+                    hint = {
+                        401: " (is the key in $" + cfg.api_key_env + "?)",
+                        403: " (check the key's permissions)",
+                        404: " (check --endpoint and --model-name)",
+                    }.get(status, "")
+                    raise BadInputError(
+                        self.scrub(
+                            f"{public_url(self.url)} answered HTTP {status} for item "
+                            f"{request.item_id}{hint}: {text[:300]}"
+                        )
+                    )
             if attempt == cfg.max_retries:
                 break
             delay = min(cfg.backoff_max, cfg.backoff_base * 2**attempt) * (0.5 + random.random() / 2)
@@ -297,9 +322,12 @@ class EndpointRunner:
             if self._stop.wait(delay):
                 raise _Stopped()
         self._count("failed_items")
-        raise EndpointError(self.scrub(
-            f"item {request.item_id}: {public_url(self.url)} still failing after {attempts} attempt(s) in "
-            f"{time.monotonic() - started:.1f} s (retry budget {cfg.budget:g} s, --retry-budget); last error: {last}"))
+        raise EndpointError(
+            self.scrub(
+                f"item {request.item_id}: {public_url(self.url)} still failing after {attempts} attempt(s) in "
+                f"{time.monotonic() - started:.1f} s (retry budget {cfg.budget:g} s, --retry-budget); last error: {last}"
+            )
+        )
 
     def generate(self, requests: Sequence[Request], on_reply: OnReply) -> None:
         """Answer every request; on a permanent failure, keep the replies that did arrive, then raise."""
@@ -308,11 +336,14 @@ class EndpointRunner:
         if not requests:
             return
         self._stop.clear()
-        limits = httpx.Limits(max_connections=self.config.concurrency,
-                              max_keepalive_connections=self.config.concurrency)
+        limits = httpx.Limits(
+            max_connections=self.config.concurrency, max_keepalive_connections=self.config.concurrency
+        )
         failure: BaseException | None = None
-        with httpx.Client(timeout=self.config.timeout, limits=limits) as client, \
-                ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="agent-h") as pool:
+        with (
+            httpx.Client(timeout=self.config.timeout, limits=limits) as client,
+            ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix="agent-h") as pool,
+        ):
             futures = {pool.submit(self._one, client, request): request for request in requests}
             try:
                 for future in as_completed(futures):

@@ -1,7 +1,7 @@
 """Serve the app on a free loopback port for a test or a screenshot, and shut it down afterwards.
 
 Shared by the gradio_client tests, the browser test and the TTFT benchmark so they all exercise
-the launch path the CLI and the Space use (`space.ui.launch`), not a private shortcut.
+the launch path the CLI and the Space use (`agent_flan.space.ui.launch`), not a private shortcut.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import os
 import socket
 from collections.abc import Iterator
 
-from space.engine import ChatEngine
-from space.settings import Settings
+from agent_flan.space.engine import ChatEngine
+from agent_flan.space.settings import Settings
 
 
 def free_port() -> int:
@@ -26,7 +26,7 @@ def free_port() -> int:
 def serving(engine: ChatEngine, settings: Settings | None = None) -> Iterator[str]:
     """Build the app around `engine`, serve it on 127.0.0.1, yield its URL, close it on exit."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from space.ui import build_app, launch
+    from agent_flan.space.ui import build_app, launch
 
     demo = build_app(engine, settings or Settings())
     _, url, _ = launch(demo, host="127.0.0.1", port=free_port(), prevent_thread_lock=True, quiet=True)
@@ -45,26 +45,43 @@ def serving(engine: ChatEngine, settings: Settings | None = None) -> Iterator[st
 
 def hostile_query(beacon: str) -> str:
     """A question that tries an HTML image, a Markdown image, bold tags and an entity."""
-    return (f'<img data-hostile src="{beacon}/query-img.png" onerror="document.title=\'pwned\'"> '
-            f'![q]({beacon}/query-md.png) What is the weather in <b data-hostile>Oslo</b> &amp; Bergen?')
+    return (
+        f'<img data-hostile src="{beacon}/query-img.png" onerror="document.title=\'pwned\'"> '
+        f"![q]({beacon}/query-md.png) What is the weather in <b data-hostile>Oslo</b> &amp; Bergen?"
+    )
 
 
 def hostile_tools(beacon: str) -> list[dict]:
     """Valid schemas whose description and property description carry markup."""
-    return [{"name": "get_weather",
-             "description": f'<img data-hostile src="{beacon}/desc-img.png"> Weather <form data-hostile '
-                            f'action="{beacon}/desc-form"><input data-hostile name="pw"></form>',
-             "parameters": {"type": "object", "properties": {
-                 "location": {"type": "string", "description": f"![p]({beacon}/prop-md.png)"}},
-                 "required": ["location"]}}]
+    return [
+        {
+            "name": "get_weather",
+            "description": f'<img data-hostile src="{beacon}/desc-img.png"> Weather <form data-hostile '
+            f'action="{beacon}/desc-form"><input data-hostile name="pw"></form>',
+            "parameters": {
+                "type": "object",
+                "properties": {"location": {"type": "string", "description": f"![p]({beacon}/prop-md.png)"}},
+                "required": ["location"],
+            },
+        }
+    ]
 
 
 def hostile_schema_error(beacon: str) -> str:
     """Tools JSON whose error message quotes a property name made of markup."""
     import json
 
-    return json.dumps([{"name": "x", "parameters": {"type": "object", "properties": {
-        f'<img data-hostile src="{beacon}/error-img.png">': "not an object"}}}])
+    return json.dumps(
+        [
+            {
+                "name": "x",
+                "parameters": {
+                    "type": "object",
+                    "properties": {f'<img data-hostile src="{beacon}/error-img.png">': "not an object"},
+                },
+            }
+        ]
+    )
 
 
 def hostile_prose(beacon: str) -> str:

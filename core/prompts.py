@@ -33,30 +33,41 @@ PLAIN_SYSTEMS: tuple[str, ...] = (
 # environment is, not how to format a reply: the native format instructions and in-context examples
 # are dropped (Agent-FLAN App. B), and the pseudo-tools come in the row's `tools`.
 ENVIRONMENTS: dict[str, tuple[str, ...]] = {
-    "os": ("You are working in an Ubuntu Linux container. Run commands with the bash tool; long outputs come back "
-           "truncated. Once you know the answer or the task is done, say so plainly.",
-           "You operate a Linux (Ubuntu) shell for the user through the bash tool. Commands cannot read interactive "
-           "input, and very long outputs are cut. Tell the user the result when you have it."),
-    "db": ("You help the user answer questions from a MySQL database. Run one SQL statement at a time with "
-           "execute_sql; results come back as raw MySQL output. Give the answer plainly when you have it.",
-           "You have a MySQL database at hand through the execute_sql tool, one statement per call. Work out the "
-           "answer to the user's question from the results and state it."),
-    "kg": ("You answer questions from a knowledge base through the functions you are given. A query's result is "
-           "stored as a variable (#0, #1, ...) that later queries can use. At most 15 queries; then name the "
-           "variable that holds the answer.",
-           "Answer the question by exploring a knowledge base with the given functions. Each result becomes a "
-           "variable such as #0 for later calls. When a variable holds the answer, say which one."),
-    "alfworld": ("You act in a simulated household to complete the task you are given, one action at a time with "
-                 "the act tool.",
-                 "You control an agent in a household environment. Use the act tool for each action (go to, take, "
-                 "put, open, clean, heat, cool, use, examine ...) until the task is done."),
-    "webshop": ("You shop on a web store for the user. Search when the search bar is available, and click the "
-                "page's buttons or items to find and buy what the user asked for.",
-                "Find and buy the product the user describes on this web shop: search with keywords, then click "
-                "results, options and Buy Now."),
-    "mind2web": ("You operate a web browser for the user. For the page and task given, choose the next action with "
-                 "select_element.",
-                 "Help complete a task on a web page: pick the element to act on next, and how, with select_element."),
+    "os": (
+        "You are working in an Ubuntu Linux container. Run commands with the bash tool; long outputs come back "
+        "truncated. Once you know the answer or the task is done, say so plainly.",
+        "You operate a Linux (Ubuntu) shell for the user through the bash tool. Commands cannot read interactive "
+        "input, and very long outputs are cut. Tell the user the result when you have it.",
+    ),
+    "db": (
+        "You help the user answer questions from a MySQL database. Run one SQL statement at a time with "
+        "execute_sql; results come back as raw MySQL output. Give the answer plainly when you have it.",
+        "You have a MySQL database at hand through the execute_sql tool, one statement per call. Work out the "
+        "answer to the user's question from the results and state it.",
+    ),
+    "kg": (
+        "You answer questions from a knowledge base through the functions you are given. A query's result is "
+        "stored as a variable (#0, #1, ...) that later queries can use. At most 15 queries; then name the "
+        "variable that holds the answer.",
+        "Answer the question by exploring a knowledge base with the given functions. Each result becomes a "
+        "variable such as #0 for later calls. When a variable holds the answer, say which one.",
+    ),
+    "alfworld": (
+        "You act in a simulated household to complete the task you are given, one action at a time with the act tool.",
+        "You control an agent in a household environment. Use the act tool for each action (go to, take, "
+        "put, open, clean, heat, cool, use, examine ...) until the task is done.",
+    ),
+    "webshop": (
+        "You shop on a web store for the user. Search when the search bar is available, and click the "
+        "page's buttons or items to find and buy what the user asked for.",
+        "Find and buy the product the user describes on this web shop: search with keywords, then click "
+        "results, options and Buy Now.",
+    ),
+    "mind2web": (
+        "You operate a web browser for the user. For the page and task given, choose the next action with "
+        "select_element.",
+        "Help complete a task on a web page: pick the element to act on next, and how, with select_element.",
+    ),
 }
 
 # Agent-H (evaluation only). Both styles state how to call a tool; the tool list is part of the
@@ -68,7 +79,7 @@ AGENT_H_REACT = (
 )
 AGENT_H_GENERAL = (
     "This session supports function calling.{tools}\n"
-    "To call a function, reply only with a JSON object {{\"name\": <function name>, \"arguments\": <object>}}; "
+    'To call a function, reply only with a JSON object {{"name": <function name>, "arguments": <object>}}; '
     "when no function call is needed, reply in plain text."
 )
 _AGENT_H_NO_TOOLS = " No functions are available in this session."

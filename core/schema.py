@@ -30,12 +30,21 @@ PROMPT_STYLES = ("react", "general")
 
 # config name -> (splits, one-line description). Order is the order of the card.
 CONFIGS: dict[str, tuple[tuple[str, ...], str]] = {
-    "default": (("train", "validation"), "The full training mixture: every component below except agent_h, plus general chat when given."),
+    "default": (
+        ("train", "validation"),
+        "The full training mixture: every component below except agent_h, plus general chat when given.",
+    ),
     "agent_instruct_react": (("train",), "AgentInstruct trajectories in their native ReAct formats, all six tasks."),
     "agent_instruct_tflan": (("train",), "The same AgentInstruct trajectories aligned to natural conversation."),
     "toolbench_react": (("train",), "About 10% of ToolBench trajectories in structured ReAct/JSON formats."),
-    "toolbench_tflan": (("train",), "About 60%: conversation, one message per step, with the loss weighted per capability span."),
-    "toolbench_tflan_cot": (("train",), "About 30%: conversation keeping the full thought, one message per step, every span trained."),
+    "toolbench_tflan": (
+        ("train",),
+        "About 60%: conversation, one message per step, with the loss weighted per capability span.",
+    ),
+    "toolbench_tflan_cot": (
+        ("train",),
+        "About 30%: conversation keeping the full thought, one message per step, every span trained.",
+    ),
     "toolbench_instruct": (("train",), "Instruction/format-following pairs (JSON : string = 1 : 1)."),
     "toolbench_negative": (("train",), "Negatives: tool-like query with no tools; chat query with irrelevant tools."),
     "agent_h": (("test",), "Agent-H hallucination benchmark: 4 situations x 2 prompt styles, labelled."),

@@ -15,7 +15,7 @@ class Location:
     record_id: str | None = None
     unit: str = "line"
 
-    def with_id(self, record_id: str | None) -> "Location":
+    def with_id(self, record_id: str | None) -> Location:
         return Location(self.file, self.line, record_id, self.unit)
 
     def __str__(self) -> str:
