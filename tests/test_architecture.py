@@ -133,9 +133,42 @@ def test_no_import_cycle():
     assert find_cycle(graph()) == []
 
 
-def test_the_wheel_installs_only_the_agent_flan_namespace():
-    import tomllib
+def test_the_wheel_installs_only_the_agent_flan_namespace(tmp_path):
+    """Build the real wheel: every file sits under agent_flan/ (or the dist-info), and neither the
+    test helpers nor the sample generator ship."""
+    import subprocess
+    import sys
+    import zipfile
 
-    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert all(name == "agent_flan" or name.startswith("agent_flan.") for name in config["packages"])
-    assert set(config["package-dir"]) == {f"agent_flan.{k}" if k != "agent_flan" else k for k in FOLDERS}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            str(REPO),
+            "-w",
+            str(tmp_path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("agent_flan_kit-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {name.split("/")[0] for name in names}
+    assert {top for top in tops if not top.endswith(".dist-info")} == {"agent_flan"}
+    assert not [n for n in names if n.endswith("samples/generate.py") or "/support/" in n or "tiny_" in n]
+    for module in (
+        "core/schema.py",
+        "core/toolcalls/detect/__init__.py",
+        "dataset_builder/build.py",
+        "training/masks.py",
+        "space/app.py",
+        "cards/push.py",
+        "dataset_builder/samples/glaive.jsonl",
+    ):
+        assert f"agent_flan/{module}" in names, module

@@ -28,11 +28,3 @@ def test_generate_py_regenerates_every_sample_byte_for_byte(tmp_path):
     assert written == shipped
     for rel in written:
         assert (copy / rel).read_bytes() == (SAMPLES / rel).read_bytes(), rel
-
-
-def test_generate_py_is_not_in_the_wheel():
-    import tomllib
-
-    data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    patterns = data["agent_flan.dataset_builder"]
-    assert not any(p.endswith(".py") or p in ("samples/*", "samples/**/*") for p in patterns)
