@@ -193,4 +193,64 @@ class MixtureBuckets:
 
 # The output folder (staging, the --out rule, the lock) lives in output_folder.py; re-exported here
 # because the build imports it from the writer.
-from agent_flan.dataset_builder.output_folder import StagedFolder  # noqa: E402,F401
+
+
+class Outputs:
+    """Write stage: one sink per config/split, and the `default` mixture every training row also joins."""
+
+    def __init__(self, staging: Path, seed: int, rows_per_shard: int, tokenizer: str | None):
+        self.staging, self.rows_per_shard = staging, rows_per_shard
+        self.tokenizer = tokenizer or ""
+        self.count_tokens = token_counter(tokenizer)
+        self.sinks: dict[tuple[str, str], ShardedParquetSink] = {}
+        self.mixture = MixtureBuckets(staging / "_work", seed)
+
+    def sink(self, config: str, split: str = "train") -> ShardedParquetSink:
+        key = (config, split)
+        if key not in self.sinks:
+            self.sinks[key] = ShardedParquetSink(
+                self.staging, config, split, self.rows_per_shard, self.count_tokens, self.tokenizer
+            )
+        return self.sinks[key]
+
+    def emit(self, config: str, row: dict[str, Any]) -> None:
+        """A training row goes to its component config and to the default mixture."""
+        self.sink(config).write(row)
+        self.mixture.add(row)
+
+    def has(self, config: str) -> bool:
+        return any(key[0] == config for key in self.sinks)
+
+    def finish(self, validation_fraction: float) -> dict[str, list[str]]:
+        """Drain the mixture into `default` (train + validation), close every shard; the files per config/split."""
+        if len(self.mixture):
+            self.mixture.drain(self.sink("default", "train"), self.sink("default", "validation"), validation_fraction)
+        return {f"{config}/{split}": sink.close() for (config, split), sink in sorted(self.sinks.items())}
+
+    def stats(self, files: dict[str, list[str]]) -> dict[str, Any]:
+        configs: dict[str, Any] = {}
+        for (config, split), sink in sorted(self.sinks.items()):
+            configs.setdefault(config, {"splits": {}})["splits"][split] = {
+                **sink.stats.to_json(),
+                "files": files[f"{config}/{split}"],
+            }
+        return configs
+
+
+def token_counter(name: str | None) -> Callable[[list[str]], list[int]] | None:
+    """Token lengths with the named tokenizer (loaded once, local files or Hub), or None for the fast proxy."""
+    if not name:
+        return None
+    from transformers import AutoTokenizer
+
+    from agent_flan.core.errors import BadInputError
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name)
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"recipe tokenizer {name!r} cannot be loaded: {exc}") from None
+
+    def count(texts: list[str]) -> list[int]:
+        return [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
+
+    return count
