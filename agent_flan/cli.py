@@ -13,7 +13,9 @@ from pathlib import Path
 from agent_flan.cards.cli import add_commands as add_card_commands
 from agent_flan.evaluation.cli import add_commands as add_eval_commands
 from agent_flan.space.cli import add_commands as add_space_commands
+from agent_flan.training.cli import COMMANDS as TRAINING_COMMANDS
 from agent_flan.training.cli import add_commands as add_training_commands
+from agent_flan.training.cli import run_command as run_training_command
 
 BUILD_EXAMPLES = """examples:
   agent-flan build                                   # embedded samples, offline, writes ./agent-flan
@@ -213,20 +215,32 @@ def main(argv: list[str] | None = None) -> int:
         from agent_flan.evaluation.detect_cli import main as detect_main
 
         return detect_main(argv[1:])
-    args = make_parser().parse_args(argv)
+    if argv[:1] and argv[0] in TRAINING_COMMANDS:
+        # As `trl sft`: the command's own TrlParser reads everything after its name (recipe + --key value).
+        command = argv[0]
+
+        def handler() -> int:
+            return run_training_command(command, argv[1:])
+    else:
+        args = make_parser().parse_args(argv)
+        command = args.command
+
+        def handler() -> int:
+            return args.handler(args)
+
     from agent_flan.core.errors import BadInputError
 
     try:
-        return int(args.handler(args) or 0)
+        return int(handler() or 0)
     except BadInputError as exc:
-        print(f"agent-flan {args.command}: error: {exc}", file=sys.stderr)
+        print(f"agent-flan {command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         after = {
             "build": "nothing was written to the output folder",
             "train": "checkpoints saved so far are kept; continue with --resume",
-        }.get(args.command, "stopped")
-        print(f"agent-flan {args.command}: interrupted; {after}", file=sys.stderr)
+        }.get(command, "stopped")
+        print(f"agent-flan {command}: interrupted; {after}", file=sys.stderr)
         return 1
 
 

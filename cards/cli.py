@@ -31,7 +31,10 @@ PUSH_EPILOG = """examples:
   agent-flan push out/agent-flan-lora --repo me/agent-flan-lora --type model --private
   agent-flan push space --repo me/agent-flan-chat --type space --revision staging
 
-Token: HF_TOKEN, else the login cache of `hf auth login`; it is never printed or written.
+Token: huggingface_hub's get_token() (HF_TOKEN, else the login cache of `hf auth login`); never printed or written.
+Checks (the dry run lists them): a model README that is not the kit's card (TRL's placeholder), a local path in
+a card's metadata, or a placeholder owner ORG/ in a Space's requirements.txt refuses the push (exit 2); examples
+that load another repo, ORG/ placeholders in a card and a model card without Agent-H numbers are warnings.
 A file that contains that token (text or binary, e.g. a pickled training_args.bin) is never
 uploaded: push (and --dry-run) stops with exit 2 and names the file.
 Deadline: each Hub API call (create repo, branch, preupload, commit) must be answered in full within
@@ -100,6 +103,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="also skip files matching this glob (repeatable), e.g. rejected.jsonl",
     )
     push.add_argument("--message", metavar="TEXT", help="commit message (default: one made from the folder's report)")
+    push.add_argument(
+        "--own-card",
+        action="store_true",
+        help="model: publish a README.md that `agent-flan card` did not write (by default only the kit's card is "
+        "published, never TRL's placeholder); the metadata and placeholder checks still apply",
+    )
     push.add_argument(
         "--timeout",
         type=float,
@@ -208,6 +217,7 @@ def run_push(args: argparse.Namespace) -> int:
             excludes=args.exclude,
             message=args.message,
             timeout=args.timeout,
+            own_card=args.own_card,
         )
     except RuntimeError as exc:  # an HTTP failure that is not the user's to fix (5xx, malformed answer)
         print(f"agent-flan push: error: {exc}", file=sys.stderr)

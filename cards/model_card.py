@@ -79,6 +79,52 @@ RECIPE_KEYS = (
     "packing",
     "seed",
 )
+# The first line of the card's body: `agent-flan push --type model` publishes only a README that carries it, so
+# TRL's placeholder card (written by `save_model`: "fine-tuned version of [None]", a local `base_model`) never
+# leaves. The repo the card was rendered for follows it (" for ORG/NAME"), so push can tell a card made for
+# another repo.
+KIT_CARD_MARKER = "agent-flan-kit model card"
+_MARKER_LINE = re.compile(r"<!-- " + re.escape(KIT_CARD_MARKER) + r"(?: for (?P<repo>[^\s:]+))?:")
+# model-index entries of the public benchmarks run by `agent-flan eval --suite bfcl / when2call`:
+# key -> (task name, dataset id, dataset name, config, split, metric name, benchmark repo, commit)
+_BFCL = ("gorilla-llm/Berkeley-Function-Calling-Leaderboard", "BFCL v4", "ShishirPatil/gorilla")
+_BFCL_COMMIT = "6ea57973c7a6097fd7c5915698c54c17c5b1b6c8"  # bfcl-eval 2026.3.23
+_W2C = ("nvidia/When2Call", "When2Call", "NVIDIA/When2Call")
+_W2C_COMMIT = "ecc8d42388e91ab37e7e737d48e16e8ecea3d1dc"
+SUITE_INDEX = {
+    "bfcl_irrelevance": ("Function calling: irrelevance", *_BFCL[:2], "irrelevance", "BFCL irrelevance", _BFCL),
+    "bfcl_live_irrelevance": (
+        "Function calling: irrelevance",
+        *_BFCL[:2],
+        "live_irrelevance",
+        "BFCL live_irrelevance",
+        _BFCL,
+    ),
+    "bfcl_irrelevance_detection": (
+        "Function calling: irrelevance",
+        *_BFCL[:2],
+        "irrelevance+live_irrelevance",
+        "BFCL Irrelevance Detection",
+        _BFCL,
+    ),
+    "bfcl_relevance": ("Function calling: relevance", *_BFCL[:2], "live_relevance", "BFCL Relevance Detection", _BFCL),
+    "when2call_f1": ("When to call tools", *_W2C[:2], "test/mcq", "When2Call macro-F1 (log-likelihood MCQ)", _W2C),
+    "when2call_acc_norm": ("When to call tools", *_W2C[:2], "test/mcq", "When2Call acc-norm (MCQ)", _W2C),
+    "when2call_tool_hallucination": (
+        "When to call tools",
+        *_W2C[:2],
+        "test/mcq",
+        "When2Call tool hallucination rate (MCQ, lower is better)",
+        _W2C,
+    ),
+    "when2call_gen_tool_hallucination": (
+        "When to call tools",
+        *_W2C[:2],
+        "test",
+        "When2Call tool hallucination, generation judged by the Agent-FLAN kit's detector (not the MCQ protocol)",
+        _W2C,
+    ),
+}
 CAPABILITY_ORDER = ("reasoning", "retrieval", "understanding", "instruction", "answer", "none", "negative")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -290,6 +336,41 @@ def _dataset_id(run: TrainingRun, dataset_id: str | None) -> tuple[str | None, s
     return (_hub_id(name), str(name)) if name else (None, NOT_MEASURED)
 
 
+def _suite_results(summary: dict[str, Any]) -> list:
+    """model-index entries for the BFCL and When2Call keys a results file holds, each citing the
+    benchmark's version and commit (from the results' `summary.suites`, else the kit's pinned ones)."""
+    from huggingface_hub import EvalResult
+
+    suites = summary.get("suites") if isinstance(summary.get("suites"), dict) else {}
+    out = []
+    for key, (task, dataset_type, dataset_name, config, metric_name, source) in SUITE_INDEX.items():
+        value = summary.get(key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        suite = "bfcl" if key.startswith("bfcl") else "when2call"
+        detail = suites.get(suite) if isinstance(suites.get(suite), dict) else {}
+        data = detail.get("data") if isinstance(detail.get("data"), dict) else {}
+        upstream = str(data.get("upstream") or f"{source[2]}@{_BFCL_COMMIT if suite == 'bfcl' else _W2C_COMMIT}")
+        repo, _, commit = upstream.partition("@")
+        judge = (detail.get("judge") or {}).get("judge") if isinstance(detail.get("judge"), dict) else None
+        out.append(
+            EvalResult(
+                task_type="text-generation",
+                task_name=task,
+                dataset_type=dataset_type,
+                dataset_name=dataset_name,
+                dataset_config=config,
+                dataset_split="test",
+                metric_type=key,
+                metric_name=metric_name,
+                metric_value=round(float(value), 2),
+                source_name=f"{dataset_name} ({repo}@{commit[:8]}" + (f", judged by {judge})" if judge else ")"),
+                source_url=f"https://github.com/{repo}/tree/{commit}" if commit else f"https://github.com/{repo}",
+            )
+        )
+    return out
+
+
 def card_data(run: TrainingRun, repo_id: str | None, dataset_id: str | None):
     from huggingface_hub import EvalResult, ModelCardData
 
@@ -318,6 +399,7 @@ def card_data(run: TrainingRun, repo_id: str | None, dataset_id: str | None):
                     metric_value=round(float(value), 2),
                 )
             )
+    eval_results += _suite_results(summary if isinstance(summary, dict) else {})
     extra: dict[str, Any] = {}
     if licence_id is None:
         extra.update(license_name="base-model-licence", license_link="README.md")
@@ -406,7 +488,14 @@ def context(run: TrainingRun, repo_id: str | None = None, dataset_id: str | None
         "licence_id": licence_id,
         "licence_text": licence_text,
         "bibtex": BIBTEX,
+        "marker": KIT_CARD_MARKER,
     }
+
+
+def kit_card_marker(text: str) -> tuple[bool, str | None]:
+    """(whether `text` is a model card this module rendered, the repo id it was rendered for or None)."""
+    match = _MARKER_LINE.search(text)
+    return (match is not None, match.group("repo") if match else None)
 
 
 def _short_recipe(path: str | None) -> str | None:

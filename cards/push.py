@@ -5,9 +5,7 @@ Design choices, and why:
 - The folder is checked before any network call (a dataset must pass `validate_folder`; a model
   needs weights and a card; a Space needs its app file and front matter), so a broken folder is
   never half-published.
-- The token comes only from `HF_TOKEN` or the login cache file (`hf auth login`), is passed to
-  `HfApi` explicitly, and never appears in output: messages name where it came from, not what it is,
-  and every message is scrubbed of it anyway.
+- The token is passed to `HfApi` explicitly and never appears in output: every message is scrubbed of it.
 - The file list of `--dry-run` is computed with the same ignore patterns and the same matcher
   (`huggingface_hub.utils.filter_repo_objects` plus the library's `DEFAULT_IGNORE_PATTERNS`) that
   `upload_folder` applies, so what it prints is what would be sent.
@@ -16,6 +14,12 @@ Design choices, and why:
   connection and never answers used to hang the push until it was killed; now every request fails
   after `--timeout` seconds of silence and every Hub API call (create repo, branch, preupload, commit)
   must be complete within `--timeout` seconds (`agent_flan.core.hub.bound_hub_requests`).
+- What the Hub would show wrong is checked too, before anything is sent (`check_contents`): a model README
+  that is not the kit's card (TRL's placeholder), a local path in a card's metadata, a placeholder owner
+  (`ORG/...`) in a Space's requirements.txt, are errors that refuse the push; examples that load another
+  repo than the one pushed to, and a model card without Agent-H numbers, are warnings the dry run lists.
+- The token is huggingface_hub's own `get_token()` (HF_TOKEN, the login cache, ...), so push finds it
+  wherever the library would; messages say where it came from, never what it is.
 - The active token never leaves in a file: every file the upload would send (dry run included) is
   scanned, in 1 MiB chunks, text and binary alike, for the token `push` would use; one hit refuses the
   push with exit 2, naming the file (e.g. a `training_args.bin` pickled by an older `--hub_token` run).
@@ -155,6 +159,175 @@ def validate_for_push(folder: Path, repo_type: str) -> dict[str, Any]:
     return data
 
 
+@dataclass(frozen=True)
+class Finding:
+    """Something the Hub would show wrong. An error refuses the push (and makes the dry run exit 2); a warning is
+    listed by the dry run and the push goes on."""
+
+    severity: str  # "error" | "warning"
+    where: str  # the file inside the folder, with a line number when there is one
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+PLACEHOLDER_OWNER = re.compile(r"(?<![\w.-])ORG/[\w.-]+")  # the owner the kit's docs and templates leave to fill in
+LOCAL_PATH = re.compile(r"^(?:/|~|\.{1,2}[\\/]|[A-Za-z]:[\\/])")
+LOAD_DATASET = re.compile(r"load_dataset\(\s*[\"']([^\"']+)[\"']")
+# Files the Hub acts on: the card everywhere, the requirements a Space installs when it builds.
+CHECKED_FILES = ("README.md", "requirements.txt", "pre-requirements.txt", "packages.txt")
+BUILD_FILES = ("requirements.txt", "pre-requirements.txt", "packages.txt")
+
+
+def _metadata_strings(value: Any, key: str = "") -> list[tuple[str, str]]:
+    """(key path, string) for every string in the card's metadata, nested lists and mappings included."""
+    if isinstance(value, str):
+        return [(key, value)]
+    if isinstance(value, dict):
+        return [pair for k, v in value.items() for pair in _metadata_strings(v, f"{key}.{k}" if key else str(k))]
+    if isinstance(value, list):
+        return [pair for item in value for pair in _metadata_strings(item, key)]
+    return []
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _model_card_findings(
+    where: Path, folder: Path, repo_id: str, metadata: dict[str, Any], own_card: bool
+) -> list[Finding]:
+    from agent_flan.cards.model_card import kit_card_marker
+
+    text = _read_text(where / "README.md") or ""
+    is_kit, rendered_for = kit_card_marker(text)
+    fix = f"agent-flan card {folder} --type model --repo {repo_id} --eval RESULTS.json"
+    findings = []
+    if not is_kit and not own_card:
+        trl = "fine-tuned version of [None]" in text or "huggingface.co/None" in text
+        what = "TRL's placeholder card from `save_model`" if trl else "a README that `agent-flan card` did not write"
+        findings.append(
+            Finding(
+                "error",
+                "README.md",
+                f"not the kit's model card ({what}); render it with `{fix}` (RESULTS.json: what `agent-flan eval "
+                "--out` wrote), or pass --own-card to publish your own",
+            )
+        )
+    if is_kit and rendered_for and rendered_for != repo_id:
+        findings.append(
+            Finding(
+                "warning",
+                "README.md",
+                f"rendered for {rendered_for}, so its examples load that repo, not {repo_id}; re-render with `{fix}`",
+            )
+        )
+    if is_kit and not metadata.get("model-index"):
+        findings.append(
+            Finding(
+                "warning",
+                "README.md",
+                'no Agent-H numbers (the card says "Not measured"); run `agent-flan eval --model BASE --adapter '
+                f"{folder} --out results/tuned.json`, then `{fix.replace('RESULTS.json', 'results/tuned.json')}`",
+            )
+        )
+    return findings
+
+
+def check_contents(
+    plan: UploadPlan, metadata: dict[str, Any], own_card: bool = False, shown: Path | str | None = None
+) -> list[Finding]:
+    """What the files about to be uploaded would get wrong on the Hub, errors first. No network call.
+
+    `shown`: the folder as the user named it, for the commands the messages suggest (default: the plan's)."""
+    repo_id = plan.repo_id
+    folder = Path(shown) if shown is not None else plan.folder
+    findings: list[Finding] = []
+    if plan.repo_type == "model":
+        findings += _model_card_findings(plan.folder, folder, repo_id, metadata, own_card)
+    for key, value in _metadata_strings(metadata):
+        # `base_model:adapter:/home/...` (a tag TRL writes) hides the path behind a prefix
+        parts = [value, *value.split(":")[1:]] if value.startswith("base_model:") else [value]
+        if any(LOCAL_PATH.match(part.strip()) for part in parts):
+            fix = (
+                f"render the kit's card with `agent-flan card {folder} --type {plan.repo_type} --repo {repo_id}`"
+                if plan.repo_type == "model"
+                else "replace it with a Hub id (ORG/NAME) or remove it"
+            )
+            findings.append(
+                Finding(
+                    "error", "README.md", f"the metadata's `{key}` holds a local path ({value}), not a Hub id; {fix}"
+                )
+            )
+    placeholder_ok = repo_id.split("/")[0] == "ORG"  # someone really pushes to an owner named ORG
+    for rel, _ in plan.files:
+        name = rel.rsplit("/", 1)[-1]
+        if name not in CHECKED_FILES or (placeholder_ok and name not in BUILD_FILES):
+            continue  # a requirement on github.com/ORG/... is wrong whoever owns the Space
+        lines, names = [], []
+        for number, line in enumerate((_read_text(plan.folder / rel) or "").splitlines(), 1):
+            found = PLACEHOLDER_OWNER.search(line)
+            if not found or (name in BUILD_FILES and line.lstrip().startswith("#")):
+                continue
+            if plan.repo_type == "dataset" and rel == "README.md" and LOAD_DATASET.search(line):
+                continue  # the load_dataset check below names every such call at once
+            if name in BUILD_FILES:  # one error per line: each is a requirement the build would try to install
+                message = (
+                    f"`{line.strip()}` still names the placeholder owner ORG: the Space would fail to build when it "
+                    "installs it; point it at your fork (and pin a tag or commit), or at a release on PyPI"
+                )
+                findings.append(Finding("error", f"{rel} line {number}", message))
+            else:
+                lines.append(str(number))
+                names.append(found.group(0))
+        if lines:
+            message = f"{', '.join(f'`{n}`' for n in dict.fromkeys(names))}: the placeholder owner ORG, not a real repo"
+            if rel == "README.md" and plan.repo_type in ("dataset", "model"):
+                kind = " --type model" if plan.repo_type == "model" else ""
+                message += f"; `agent-flan card {folder}{kind} --repo {repo_id}` renders the card with your repo id"
+            else:
+                message += "; replace it"
+            where = f"{rel} line{'s' if len(lines) > 1 else ''} {', '.join(lines[:8])}" + (
+                f" and {len(lines) - 8} more" if len(lines) > 8 else ""
+            )
+            findings.append(Finding("warning", where, message))
+    if plan.repo_type == "dataset":
+        text = _read_text(plan.folder / "README.md") or ""
+        names = [n for n in LOAD_DATASET.findall(text) if n not in (repo_id, f"hf://datasets/{repo_id}")]
+        if names:
+            shown = ", ".join(f'"{n}"' for n in dict.fromkeys(names))
+            why = []
+            if any("/" not in n for n in names):
+                why.append("a bare name does not resolve on the Hub")
+            if any(PLACEHOLDER_OWNER.match(n) for n in names):
+                why.append("ORG is a placeholder")
+            why = why or ["another repo"]
+            findings.append(
+                Finding(
+                    "warning",
+                    "README.md",
+                    f'its examples call load_dataset({shown}) ({len(names)} times), not "{repo_id}" '
+                    f"({'; '.join(why)}); re-render with `agent-flan card {folder} --repo {repo_id}`",
+                )
+            )
+    return sorted(findings, key=lambda f: f.severity != "error")
+
+
+def card_summary(metadata: dict[str, Any]) -> str | None:
+    """The model card's Agent-H numbers as the Hub will show them (`model-index`), in one line."""
+    shown = []
+    for entry in metadata.get("model-index") or []:
+        for result in entry.get("results") or [] if isinstance(entry, dict) else []:
+            for metric in result.get("metrics") or [] if isinstance(result, dict) else []:
+                if isinstance(metric, dict) and isinstance(metric.get("value"), (int, float)):
+                    shown.append(f"{metric.get('name') or metric.get('type')} {metric['value']:g}")
+    return ", ".join(shown) or None
+
+
 def plan_upload(folder: Path, repo_id: str, repo_type: str, excludes: list[str] | None = None) -> UploadPlan:
     """List the files exactly as `upload_folder` will: same glob, same matcher, same default ignores."""
     from huggingface_hub.utils import DEFAULT_IGNORE_PATTERNS, filter_repo_objects
@@ -174,21 +347,44 @@ def plan_upload(folder: Path, repo_id: str, repo_type: str, excludes: list[str] 
     return plan
 
 
-def find_token() -> tuple[str | None, str]:
-    """(token, where it came from). Only HF_TOKEN or the login cache: no OIDC, no Colab, no prompts."""
-    value = os.environ.get("HF_TOKEN", "").strip()
-    if value:
-        return value, "HF_TOKEN"
+def token_source() -> str:
+    """Where huggingface_hub's `get_token()` takes the token from, in its own order; "nowhere" when it has none.
+
+    Only the name of the place: the value is never read here (an OIDC exchange would be a network call)."""
     from huggingface_hub import constants
 
-    path = Path(constants.HF_TOKEN_PATH)
+    if os.environ.get("HF_OIDC_RESOURCE", "").strip():
+        return "an OIDC token exchange (HF_OIDC_RESOURCE)"
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+        if os.environ.get(name, "").strip():
+            return name
     try:
-        value = path.read_text(encoding="utf-8").strip()
+        if Path(constants.HF_TOKEN_PATH).read_text(encoding="utf-8").strip():
+            return "the login cache (`hf auth login`)"
     except OSError:
-        value = ""
-    if value:
-        return value, "the login cache (`hf auth login`)"
-    return None, "nowhere"
+        pass
+    return "nowhere"
+
+
+def find_token(exchange: bool = True) -> tuple[str | None, str]:
+    """(token, where it came from), as huggingface_hub's `get_token()` finds it.
+
+    `exchange=False` (the dry run) leaves an OIDC exchange undone: it would reach the network, and a token
+    minted on the spot cannot be inside a local file anyway."""
+    from huggingface_hub import get_token
+
+    source = token_source()
+    if source.startswith("an OIDC") and not exchange:
+        return None, source
+    try:
+        token = get_token()
+    except Exception as exc:  # noqa: BLE001 - an OIDC exchange that fails: the library raises instead of None
+        raise BadInputError(f"no Hugging Face token: {source} failed ({type(exc).__name__})") from None
+    if not token:
+        return None, "nowhere"
+    if source == "nowhere":  # a source this function does not name (a Colab secret)
+        source = "huggingface_hub's get_token() (a Colab secret)"
+    return token, source
 
 
 def commit_message(folder: Path, repo_type: str) -> str:
@@ -329,7 +525,14 @@ def _is_connect_error(exc: BaseException) -> bool:
 
 
 def describe_plan(
-    plan: UploadPlan, private: bool, revision: str | None, token_source: str, message: str, out: Callable[[str], None]
+    plan: UploadPlan,
+    private: bool,
+    revision: str | None,
+    token_source: str,
+    message: str,
+    out: Callable[[str], None],
+    findings: list[Finding] | None = None,
+    card: str | None = None,
 ) -> None:
     visibility = "private" if private else "public unless the owner's default is private"
     out("dry run: no network call; this is what `agent-flan push` would do")
@@ -339,9 +542,15 @@ def describe_plan(
     )
     out(f"branch:  {revision or 'main'}" + (" (created if missing)" if revision and revision != "main" else ""))
     out(f"commit:  {message}")
-    out(
-        f"token:   {'found in ' + token_source + ' (not shown)' if token_source != 'nowhere' else 'none found: set HF_TOKEN or run `hf auth login` before pushing'}"
-    )
+    if token_source.startswith("an OIDC"):
+        token_line = f"from {token_source} when pushing (not run in a dry run)"
+    elif token_source != "nowhere":
+        token_line = f"found in {token_source} (not shown)"
+    else:
+        token_line = "none found: set HF_TOKEN or run `hf auth login` before pushing"
+    out(f"token:   {token_line}")
+    if card:
+        out(f"card:    {card}")
     out(f"files ({len(plan.files)}, {human_size(plan.total_bytes)}):")
     width = max(len(f"{size:,}") for _, size in plan.files)
     for rel, size in plan.files:
@@ -350,6 +559,15 @@ def describe_plan(
         out(f"not uploaded ({len(plan.skipped)}, ignore patterns {' '.join(plan.ignore_patterns)}):")
         for rel in plan.skipped:
             out(f"  {rel}")
+    findings = findings or []
+    errors = sum(f.severity == "error" for f in findings)
+    if findings:
+        verdict = "the push would be refused" if errors else "the push would go ahead"
+        out(f"checks:  {errors} error(s), {len(findings) - errors} warning(s); {verdict}")
+        for finding in findings:
+            out(f"  {finding.severity:<7}  {finding}")
+    else:
+        out("checks:  nothing wrong found (card metadata, placeholders, examples)")
 
 
 def push(
@@ -363,10 +581,12 @@ def push(
     message: str | None = None,
     out: Callable[[str], None] = print,
     timeout: float = DEFAULT_TIMEOUT_S,
+    own_card: bool = False,
 ) -> int:
     """Validate, then create the repo (exist_ok) and upload the folder in one commit. Returns an exit code.
 
-    `timeout`: seconds each Hub API call may take in all, and each file transfer may stay silent."""
+    `timeout`: seconds each Hub API call may take in all, and each file transfer may stay silent. `own_card`: a
+    model README that `agent-flan card` did not write may be published (the other checks still apply)."""
     folder = Path(folder)
     check_repo_id(repo_id)
     if not timeout or timeout <= 0:
@@ -381,11 +601,28 @@ def push(
     metadata = validate_for_push(folder, repo_type)
     plan = plan_upload(folder, repo_id, repo_type, excludes)
     message = message or commit_message(folder, repo_type)
-    token, source = find_token()
+    token, source = find_token(exchange=not dry_run)
     refuse_files_with_token(plan, token, source)  # the dry run too: what it lists is what would be sent
+    findings = check_contents(plan, metadata, own_card=own_card, shown=folder)
+    errors = [f for f in findings if f.severity == "error"]
     if dry_run:
-        describe_plan(plan, private, revision, source, message, out)
+        card = None
+        if repo_type == "model":
+            numbers = card_summary(metadata)
+            card = "README.md, " + (
+                f"Agent-H as the Hub will show it: {numbers}" if numbers else "no Agent-H numbers in its metadata"
+            )
+        describe_plan(plan, private, revision, source, message, out, findings, card)
+        if errors:
+            raise BadInputError(
+                f"{len(errors)} error(s) in what would be pushed (listed above); first: {_scrub(str(errors[0]), token)}"
+            )
         return 0
+    if errors:
+        raise BadInputError(
+            f"{_scrub(str(errors[0]), token)}; nothing was pushed"
+            + (f" ({len(errors)} errors: `--dry-run` lists them)" if len(errors) > 1 else "")
+        )
     if token is None:
         raise BadInputError("no Hugging Face token: set HF_TOKEN or run `hf auth login` (a token with write access)")
 

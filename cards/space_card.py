@@ -17,7 +17,7 @@ from agent_flan.cards.rendering import render
 PYTHON_VERSION = "3.12"
 APP_FILE = "app.py"
 TITLE = "Agent-FLAN Chat"
-SHORT_DESCRIPTION = "Chat with an Agent-FLAN tool-calling model"
+SHORT_DESCRIPTION = "Does a model call tools it must not? 3 prompts side by side"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 

@@ -185,7 +185,7 @@ def prepare_smollm2(force: bool = False, verify: bool = True, log=print) -> Path
     staging = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=folder.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; the model folder is an ordinary shared cache entry
     try:
-        log("converting GGUF -> transformers folder (about 20 s) ...")
+        log("converting GGUF -> transformers folder (about 35 s on 2 idle cores, longer on a busy machine) ...")
         convert_gguf(gguf, staging)
         if verify:
             reply = verify_folder(staging)

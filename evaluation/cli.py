@@ -18,7 +18,10 @@ examples:
                   --load-in-4bit --batch-size 16 --out results/ours.json
   agent-flan eval --endpoint http://127.0.0.1:8000/v1 --model-name Qwen/Qwen2.5-7B-Instruct \\
                   --concurrency 16 --out results/qwen.json     # e.g. a vLLM server; key from $OPENAI_API_KEY
-  agent-flan eval --compare results/smollm2.json results/ours.json
+  agent-flan eval --compare results/smollm2.json results/ours.json      # paired bootstrap on shared items
+  agent-flan eval --model smollm2 --suite agent_h,bfcl,when2call --limit 30 --out results/all.json
+  agent-flan eval --model smollm2 --suite bfcl --suite-data bfcl=./bfcl_data   # folder of BFCL_v4_*.json
+  agent-flan eval --model smollm2 --suite when2call --suite-data when2call=./when2call_test_mcq.jsonl
 
 what it measures (all 0-100, 95% bootstrap intervals):
   h_react / h_general  share of must-not-call items, by prompt style, whose reply calls a tool (detector);
@@ -26,6 +29,13 @@ what it measures (all 0-100, 95% bootstrap intervals):
   hscore               ((100 - h_react) + (100 - h_general)) / 2, as in the Agent-FLAN paper
   relevance            share of must-call items whose reply calls a tool
   balanced             harmonic mean of hscore and relevance (a model that never calls scores 0)
+  bfcl_*               BFCL v4 irrelevance / live_irrelevance / their mean / live_relevance, by BFCL's
+                       own prompt and decoder (bfcl-eval when installed); the detector's verdict beside it
+  when2call_*          When2Call macro-F1, acc-norm and tool hallucination (log-likelihood MCQ, local
+                       models); endpoints: when2call_gen_* (generation + detector, call / no-call only)
+
+--limit N takes a seeded sample stratified by each suite's categories (not the first N rows); the
+results list the ids that ran (run.samples).
 
 Replies are cached in OUT.cache.jsonl as they arrive: run the same command again after an
 interruption and only the missing items are generated. The Markdown table is printed and
@@ -58,7 +68,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         nargs=2,
         metavar=("A.json", "B.json"),
         type=Path,
-        help="print two results files side by side instead of running anything",
+        help="print two results files side by side, with paired bootstrap intervals (--bootstrap, --seed) "
+        "for the difference on the items both ran, instead of running anything",
     )
 
     data = parser.add_argument_group("data and output")
@@ -69,7 +80,33 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="dataset folder or Hub id holding the agent_h config (default: ./agent-flan)",
     )
     data.add_argument("--split", default="test", help=argparse.SUPPRESS)
-    data.add_argument("--limit", type=int, metavar="N", help="only the first N items (dataset order)")
+    data.add_argument(
+        "--suite",
+        action="append",
+        metavar="NAME",
+        help="benchmark(s) to run: agent_h (default), bfcl, when2call; repeat or give a comma list",
+    )
+    data.add_argument(
+        "--suite-data",
+        action="append",
+        metavar="SUITE=PATH_OR_ID",
+        help="where a suite reads its published data: bfcl=FOLDER (BFCL_v4_*.json as published) or a Hub id "
+        "(default: the installed bfcl-eval package's files, else the Hub); when2call=FILE.jsonl or a Hub id "
+        "(default nvidia/When2Call). Repeatable",
+    )
+    data.add_argument(
+        "--when2call-protocol",
+        choices=("auto", "mcq", "generate"),
+        default="auto",
+        help="mcq: log-likelihood of the four written answers (local models); generate: a reply judged by the "
+        "detector (call / no-call metrics only). auto (default): mcq for --model, generate for --endpoint",
+    )
+    data.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help="a seeded sample of N items per suite, stratified by situation / category (--seed)",
+    )
     data.add_argument("--out", type=Path, default=Path("results.json"), help="results JSON (default: results.json)")
     data.add_argument("--cache", type=Path, metavar="FILE", help="reply cache (default: OUT with .cache.jsonl)")
     data.add_argument("--no-cache", action="store_true", help="neither read nor write the reply cache")
@@ -85,7 +122,14 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "--native-tools",
         action="store_true",
         help="also pass the tools to the chat template / the API `tools` field (the system prompt "
-        "already lists them in the item's style)",
+        "already lists them in the item's style); for BFCL this is its FC mode. An endpoint is checked "
+        "first: one request with and one without tools, and a server whose prompt token count does not "
+        "change is reported as ignoring the tools",
+    )
+    gen.add_argument(
+        "--tool-choice",
+        choices=("auto", "required", "none"),
+        help="with --endpoint and --native-tools: send this `tool_choice` (default: not sent)",
     )
 
     local = parser.add_argument_group("local model")
@@ -160,6 +204,8 @@ def _check(args: argparse.Namespace) -> None:
         raise BadInputError("--endpoint needs --model-name NAME (the model the server serves)")
     if args.adapter and not args.model:
         raise BadInputError("--adapter applies to a local --model")
+    if args.tool_choice and not (args.endpoint and args.native_tools):
+        raise BadInputError("--tool-choice applies to --endpoint with --native-tools")
     for name in ("limit", "max_new_tokens", "batch_size", "concurrency", "threads"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -174,8 +220,27 @@ def _compare(args: argparse.Namespace) -> int:
     from agent_flan.evaluation.report import compare_markdown, load_results
 
     first, second = (load_results(path) for path in args.compare)
-    print(compare_markdown(first, second, (args.compare[0].name, args.compare[1].name)), end="")
+    names = (args.compare[0].name, args.compare[1].name)
+    print(compare_markdown(first, second, names, resamples=args.bootstrap, seed=args.seed), end="")
     return 0
+
+
+def _not_agent_h(dataset: str) -> None:
+    """`--dataset` given BFCL or When2Call files: say which option reads them (datasets cannot)."""
+    from agent_flan.core.errors import BadInputError
+
+    path = Path(dataset).expanduser()
+    names = [p.name for p in path.iterdir()] if path.is_dir() else [path.name] if path.is_file() else []
+    if any(name.startswith("BFCL_v") and name.endswith(".json") for name in names):
+        raise BadInputError(
+            f"--dataset {dataset}: these are BFCL question files, not the agent_h config; run them with "
+            f"--suite bfcl --suite-data bfcl={dataset}"
+        )
+    if any(name.startswith("when2call_") and name.endswith(".jsonl") for name in names):
+        raise BadInputError(
+            f"--dataset {dataset}: this is When2Call data, not the agent_h config; run it with "
+            f"--suite when2call --suite-data when2call={dataset}"
+        )
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -185,11 +250,15 @@ def run_eval(args: argparse.Namespace) -> int:
         return _compare(args)
     from agent_flan.core.errors import BadInputError
     from agent_flan.core.runners import GenerationSettings
+    from agent_flan.evaluation import suites as suite_runs
     from agent_flan.evaluation.cache import ReplyCache
     from agent_flan.evaluation.items import load_items
     from agent_flan.evaluation.pipeline import evaluate
     from agent_flan.evaluation.report import markdown, write_results
+    from agent_flan.evaluation.sampling import stratified_sample
 
+    chosen = suite_runs.parse_suites(args.suite)
+    suite_data = suite_runs.parse_suite_data(args.suite_data, chosen)
     settings = GenerationSettings(
         max_new_tokens=args.max_new_tokens,
         temperature=args.temperature,
@@ -197,9 +266,29 @@ def run_eval(args: argparse.Namespace) -> int:
         seed=args.seed,
         native_tools=args.native_tools,
     )
-    items = load_items(args.dataset, args.limit, args.split)
-    if not items:
-        raise BadInputError(f"{args.dataset}: the agent_h {args.split} split has no items")
+    extra = {"tool_choice": args.tool_choice} if args.tool_choice else None  # part of the prompt hash
+    items, agent_h_sample = [], None
+    if "agent_h" in chosen:
+        _not_agent_h(args.dataset)
+        everything = load_items(args.dataset, None, args.split)
+        if not everything:
+            raise BadInputError(f"{args.dataset}: the agent_h {args.split} split has no items")
+        items, agent_h_sample = stratified_sample(
+            everything,
+            args.limit,
+            args.seed,
+            lambda i: f"{i.situation}/{i.prompt_style}/{'call' if i.should_call else 'no_call'}",
+            lambda i: i.id,
+            "agent_h",
+        )
+    prepared = {}  # the other suites' data, read and sampled before a model is loaded: bad data fails fast
+    if "bfcl" in chosen:
+        prepared["bfcl"] = suite_runs.prepare_bfcl(suite_data.get("bfcl"), args.limit, args.seed)
+        if args.native_tools and prepared["bfcl"].items:  # FC mode needs bfcl-eval: say so before loading a model
+            prepared["bfcl"].backend.native_tools(prepared["bfcl"].items[0])
+    if "when2call" in chosen:
+        prepared["when2call"] = suite_runs.prepare_when2call(suite_data.get("when2call"), args.limit, args.seed)
+    checked = None
     if args.endpoint:
         from agent_flan.core.runners.endpoint import (
             EndpointConfig,
@@ -217,10 +306,13 @@ def run_eval(args: argparse.Namespace) -> int:
                 timeout=args.timeout,
                 backoff_base=args.retry_wait,
                 retry_budget=args.retry_budget,
+                tool_choice=args.tool_choice,
             ),
             settings,
         )
         failures: tuple[type[BaseException], ...] = (EndpointError,)
+        if args.native_tools:
+            runner = checked = _CheckedRunner(runner)
     else:
         from agent_flan.core.runners.local import LocalModelConfig, LocalRunner
 
@@ -242,22 +334,41 @@ def run_eval(args: argparse.Namespace) -> int:
     cache_path = None if args.no_cache else (args.cache or args.out.with_suffix(".cache.jsonl"))
     cache = ReplyCache(cache_path)
     progress = not args.no_progress
+    common = {"seed": args.seed, "resamples": args.bootstrap, "progress": progress}
     try:
-        result = evaluate(
-            items,
-            runner,
-            settings,
-            cache,
-            progress=progress,
-            resamples=args.bootstrap,
-            seed=args.seed,
-            run_info={
-                "dataset": args.dataset,
-                "split": args.split,
-                "limit": args.limit,
-                "cache": str(cache_path) if cache_path else None,
-            },
-        )
+        result = None
+        if items:
+            result = evaluate(
+                items,
+                runner,
+                settings,
+                cache,
+                progress=progress,
+                resamples=args.bootstrap,
+                seed=args.seed,
+                run_info={
+                    "dataset": args.dataset,
+                    "split": args.split,
+                    "limit": args.limit,
+                    "cache": str(cache_path) if cache_path else None,
+                },
+                extra_settings=extra,
+            )
+        runs = []
+        if "bfcl" in chosen:
+            runs.append(suite_runs.run_bfcl(runner, settings, cache, prepared["bfcl"], extra_settings=extra, **common))
+        if "when2call" in chosen:
+            runs.append(
+                suite_runs.run_when2call(
+                    runner,
+                    settings,
+                    cache,
+                    prepared["when2call"],
+                    protocol=args.when2call_protocol,
+                    extra_settings=extra,
+                    **common,
+                )
+            )
     except (KeyboardInterrupt, *failures) as exc:
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
         kept = (
@@ -267,8 +378,45 @@ def run_eval(args: argparse.Namespace) -> int:
         )
         print(f"agent-flan eval: {reason}\n{kept}", file=sys.stderr)
         return 1
-    data = result.to_dict()
+    data = suite_runs.merge(result.to_dict() if result else None, runs, chosen)
+    run = data["run"]
+    if result is None:  # what evaluate() records for Agent-H, for runs without it
+        from agent_flan.evaluation.pipeline import run_description
+
+        run.update(run_description(runner, settings, args.limit, str(cache_path) if cache_path else None))
+    run.update(runner.describe())  # attempt counters over every suite
+    if agent_h_sample is not None:
+        run["samples"]["agent_h"] = agent_h_sample.to_dict()
+    if args.tool_choice:
+        run["tool_choice"] = args.tool_choice
+    if checked is not None:
+        run["native_tools_check"] = checked.check or {
+            "status": "not checked",
+            "reason": "every reply came from the cache, or no item offered tools",
+        }
     json_path, md_path = write_results(data, args.out)
     print(markdown(data), end="")
-    print(f"\nwrote {json_path} and {md_path} ({result.run['cached']} cached, {result.run['generated']} generated)")
+    print(f"\nwrote {json_path} and {md_path} ({run['cached']} cached, {run['generated']} generated)")
     return 0
+
+
+class _CheckedRunner:
+    """An endpoint runner that, before its first request with tools, checks that the server reads them."""
+
+    def __init__(self, runner):
+        self._runner = runner
+        self.model_key = runner.model_key
+        self.check: dict | None = None
+
+    def __getattr__(self, name):
+        return getattr(self._runner, name)
+
+    def describe(self) -> dict:
+        return self._runner.describe()
+
+    def generate(self, requests, on_reply) -> None:
+        if self.check is None and any(r.tools for r in requests):
+            from agent_flan.evaluation.suites import native_tools_check
+
+            self.check = native_tools_check(self._runner, requests)
+        self._runner.generate(requests, on_reply)

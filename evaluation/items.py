@@ -84,18 +84,72 @@ def items_from_rows(rows: Iterable[dict[str, Any]], limit: int | None = None) ->
     return items
 
 
+def _one_line(exc: BaseException) -> str:
+    """An exception as one short line (datasets' messages can span several)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """The Hub could not be reached (offline mode, DNS, refused, timed out), as datasets and the client raise it."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, (ConnectionError, TimeoutError)) or type(exc).__name__ in (
+            "OfflineModeIsEnabled",
+            "LocalEntryNotFoundError",
+            "ConnectError",
+            "ConnectTimeout",
+            "ReadTimeout",
+            "TransportError",
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def load_items(dataset: str, limit: int | None = None, split: str = "test") -> list[EvalItem]:
-    """`datasets.load_dataset(dataset, "agent_h", split=split)` -> items; a missing dataset is a user error."""
+    """`datasets.load_dataset(dataset, "agent_h", split=split)` -> items; a missing dataset is a user error.
+
+    The rules are train's (training/data.py `_load`): a bare name is a folder in the current directory, never
+    a Hub lookup, so a missing `./agent-flan` is refused at once instead of falling back, after retrying
+    the Hub, to an older build of that name in the datasets cache; a spec that can only be a path
+    (`core.hub.looks_like_path`) is a missing file; a Hub id that cannot be reached is one line, exit 2."""
+    import os
+
     import datasets
 
+    from agent_flan.core.hub import bound_hub_requests, looks_like_path, missing_path_message
+
+    spec = dataset.strip()
+    where = f"--dataset {spec!r}"
+    if not spec:
+        raise BadInputError("--dataset: empty; give a dataset folder (./agent-flan) or a Hub id (ORG/NAME)")
+    remote = "://" in spec
+    if not remote and not os.path.exists(spec):
+        if "/" not in spec.replace("\\", "/") and not looks_like_path(spec):
+            raise BadInputError(
+                f"{where}: no folder {os.path.abspath(spec)}; run `agent-flan build` here (it writes ./agent-flan), "
+                "or pass --dataset FOLDER or a Hub id (ORG/NAME); a cached older build of that name is never used"
+            )
+        if looks_like_path(spec):
+            raise BadInputError(f"{where}: {missing_path_message(spec)}; build it with `agent-flan build --out PATH`")
+    if not os.path.exists(spec):
+        bound_hub_requests()  # a Hub id: each request answers within HF_HUB_DOWNLOAD_TIMEOUT s, never a hang
     try:
-        rows = datasets.load_dataset(dataset, "agent_h", split=split)
-    except (FileNotFoundError, ValueError) as exc:
-        hint = " (build it first: `agent-flan build --out agent-flan`)" if dataset == "agent-flan" else ""
-        raise BadInputError(f"cannot load dataset {dataset!r}, config agent_h, split {split}{hint}: {exc}") from exc
-    except Exception as exc:  # DatasetNotFoundError and friends have no common public base
-        if type(exc).__name__ in ("DatasetNotFoundError", "EmptyDatasetError", "DataFilesNotFoundError"):
-            raise BadInputError(f"cannot load dataset {dataset!r}, config agent_h: {exc}") from exc
+        rows = datasets.load_dataset(spec, "agent_h", split=split)
+    except Exception as exc:  # noqa: BLE001 - every failure below is the user's to fix, in one line
+        if _unreachable(exc):
+            raise BadInputError(
+                f"{where}: not a local folder, and the Hugging Face Hub cannot be reached ({_one_line(exc)}); "
+                "build the dataset here with `agent-flan build` and pass its folder, or connect and retry"
+            ) from None
+        known = (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError)
+        if isinstance(exc, known) or type(exc).__name__ in ("EmptyDatasetError", "DataFilesNotFoundError"):
+            hint = " (build it first: `agent-flan build --out agent-flan`)" if spec == "agent-flan" else ""
+            raise BadInputError(
+                f"cannot load dataset {spec!r}, config agent_h, split {split}{hint}: {_one_line(exc)}"
+            ) from None
         raise
     return items_from_rows(rows, limit)
 

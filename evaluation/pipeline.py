@@ -40,11 +40,17 @@ class RunResult:
         return {"summary": self.summary.to_dict(), "run": self.run, "items": items}
 
 
-def build_requests(items: Sequence[EvalItem], model_key: str, settings: GenerationSettings) -> list[Request]:
-    """One request per item, keyed for the cache by item id + model + prompt hash."""
+def build_requests(
+    items: Sequence[EvalItem],
+    model_key: str,
+    settings: GenerationSettings,
+    extra_settings: dict[str, Any] | None = None,
+) -> list[Request]:
+    """One request per item, keyed for the cache by item id + model + prompt hash (`extra_settings`, such as
+    an endpoint's tool_choice, join the hash; without them the keys are those of earlier runs)."""
     requests = []
     for item in items:
-        digest = prompt_hash(item, settings.to_dict(), settings.native_tools)
+        digest = prompt_hash(item, settings.to_dict() | (extra_settings or {}), settings.native_tools)
         requests.append(
             Request(
                 key=cache_key(item.id, model_key, digest),
@@ -61,7 +67,7 @@ def _versions() -> dict[str, str]:
     import importlib.metadata as md
 
     versions = {"python": platform.python_version()}
-    for name in ("agent-flan-kit", "transformers", "torch", "peft", "datasets", "httpx"):
+    for name in ("agent-flan-kit", "transformers", "torch", "peft", "datasets", "httpx", "bfcl-eval"):
         try:
             versions[name] = md.version(name)
         except md.PackageNotFoundError:
@@ -78,11 +84,12 @@ def evaluate(
     resamples: int = 1000,
     seed: int = 0,
     run_info: dict[str, Any] | None = None,
+    extra_settings: dict[str, Any] | None = None,
 ) -> RunResult:
     """Answer every item not yet in the cache, judge all of them, and summarise."""
     from tqdm.auto import tqdm
 
-    requests = build_requests(items, runner.model_key, settings)
+    requests = build_requests(items, runner.model_key, settings, extra_settings)
     cached = {r.item_id for r in requests if r.key in cache}
     pending = [r for r in requests if r.key not in cache]
     bar = tqdm(
@@ -121,3 +128,16 @@ def evaluate(
         "versions": _versions(),
     }
     return RunResult(summary, judgements, run, cached, {item.id: item.reference for item in items})
+
+
+def run_description(runner: Runner, settings: GenerationSettings, limit: int | None, cache: str | None) -> dict:
+    """The `run` fields of a results file that do not depend on Agent-H (runs of other suites only)."""
+    return {
+        "limit": limit,
+        "cache": cache,
+        **runner.describe(),
+        "settings": settings.to_dict() | {"temperature": settings.temperature},
+        "model_key": runner.model_key,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": _versions(),
+    }

@@ -26,6 +26,23 @@ LABELS = {
     "relevance_args_valid": "Relevance: expected tool, arguments parse ↑",
     "accuracy": "Accuracy: calls exactly when it should ↑",
 }
+BFCL_LABELS = {
+    "bfcl_irrelevance": "BFCL irrelevance: no call ↑",
+    "bfcl_live_irrelevance": "BFCL live_irrelevance: no call ↑",
+    "bfcl_irrelevance_detection": "BFCL Irrelevance Detection (mean of the two) ↑",
+    "bfcl_relevance": "BFCL Relevance Detection (live_relevance): calls ↑",
+}
+W2C_LABELS = {
+    "when2call_f1": "When2Call macro-F1 ↑",
+    "when2call_acc_norm": "When2Call acc-norm ↑",
+    "when2call_tool_hallucination": "When2Call tool hallucination ↓",
+}
+W2C_GEN_LABELS = {
+    "when2call_gen_tool_hallucination": "When2Call (generation) tool hallucination: no-tools cannot_answer calls ↓",
+    "when2call_gen_tool_call_recall": "When2Call (generation) tool_call items that call ↑",
+    "when2call_gen_call_f1": "When2Call (generation) call / no-call F1 ↑",
+    "when2call_gen_call_accuracy": "When2Call (generation) call / no-call accuracy ↑",
+}
 
 
 def _fmt(value: Any) -> str:
@@ -43,6 +60,96 @@ def run_label(results: dict[str, Any]) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
+    """Agent-H's table (when it ran), then one table per other suite, then any endpoint warning."""
+    suites = results.get("run", {}).get("suites") or ["agent_h"]
+    parts = [_agent_h_markdown(results)] if "agent_h" in suites else []
+    if "bfcl" in suites:
+        parts.append(_bfcl_markdown(results))
+    if "when2call" in suites:
+        parts.append(_when2call_markdown(results))
+    check = results.get("run", {}).get("native_tools_check")
+    if isinstance(check, dict) and check.get("status") == "ignored":
+        parts.append(
+            "**WARNING: the server ignores the `tools` field** (same prompt token count with and without "
+            f"tools: {check.get('prompt_tokens_with_tools')}). The --native-tools numbers above measure a model "
+            "that never saw the tools.\n"
+        )
+    return "\n".join(parts)
+
+
+def _suite_table(results: dict[str, Any], keys: list[tuple[str, str]]) -> list[str]:
+    summary = results["summary"]
+    ci = summary.get("ci95", {})
+    lines = ["| metric | value | 95% CI |", "|---|---:|---:|"]
+    for key, label in keys:
+        lines.append(f"| {label} | {_fmt(summary.get(key))} | {_ci(ci.get(key))} |")
+    return lines
+
+
+def _sample_line(results: dict[str, Any], suite: str) -> str:
+    sample = results.get("run", {}).get("samples", {}).get(suite) or {}
+    if sample.get("method") == "stratified":
+        return (
+            f"a seeded stratified sample of {sample.get('sampled')} of {sample.get('population')} items "
+            f"(seed {sample.get('seed')})"
+        )
+    return f"all {sample.get('population', '?')} items"
+
+
+def _bfcl_markdown(results: dict[str, Any]) -> str:
+    detail = results["summary"].get("suites", {}).get("bfcl", {})
+    counts = detail.get("counts", {})
+    judge = detail.get("judge", {})
+    lines = [
+        f"### BFCL v4 relevance: {run_label(results)}",
+        "",
+        f"{_sample_line(results, 'bfcl')}: {counts.get('irrelevance', 0)} irrelevance, "
+        f"{counts.get('live_irrelevance', 0)} live_irrelevance, {counts.get('live_relevance', 0)} live_relevance; "
+        f"{detail.get('mode', 'prompt')} mode, judged by {judge.get('judge', '?')}.",
+        "",
+    ]
+    lines += _suite_table(results, [(k, BFCL_LABELS[k]) for k in BFCL_LABELS])
+    detector = detail.get("detector", {})
+    dis = detail.get("disagreements", {})
+    lines += [
+        "",
+        "Our detector beside BFCL's decoder: irrelevance "
+        f"{_fmt(detector.get('bfcl_detector_irrelevance'))}, live_irrelevance "
+        f"{_fmt(detector.get('bfcl_detector_live_irrelevance'))}, relevance {_fmt(detector.get('bfcl_detector_relevance'))}; "
+        f"the two disagree on {dis.get('count', 0)} items ({dis.get('detector_call_bfcl_not', 0)} where only the "
+        f"detector sees a call, {dis.get('bfcl_call_detector_not', 0)} where only BFCL does).",
+    ]
+    for ex in dis.get("examples", [])[:3]:
+        reply = ex["reply"][:120].replace("\n", " ").replace("|", "\\|")
+        lines.append(
+            f"- `{ex['id']}` (BFCL call: {ex['bfcl_contains_call']}, detector: {ex['detector_style']}): {reply!r}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _when2call_markdown(results: dict[str, Any]) -> str:
+    detail = results["summary"].get("suites", {}).get("when2call", {})
+    counts = detail.get("counts", {})
+    protocol = detail.get("protocol")
+    how = (
+        "multiple choice by log-likelihood of the four written answers"
+        if protocol == "mcq"
+        else "generation judged by the kit's detector (call / no-call metrics only)"
+    )
+    lines = [
+        f"### When2Call: {run_label(results)}",
+        "",
+        f"{_sample_line(results, 'when2call')} ({counts.get('tool_call', 0)} tool_call, "
+        f"{counts.get('cannot_answer', 0)} cannot_answer of which {counts.get('cannot_answer_no_tools', 0)} with no "
+        f"tools, {counts.get('request_for_info', 0)} request_for_info, {counts.get('direct', 0)} direct); {how}.",
+        "",
+    ]
+    keys = W2C_LABELS if protocol == "mcq" else W2C_GEN_LABELS
+    lines += _suite_table(results, list(keys.items()))
+    return "\n".join(lines) + "\n"
+
+
+def _agent_h_markdown(results: dict[str, Any]) -> str:
     """Summary table with 95% intervals, then the breakdown by situation and prompt style."""
     summary, run = results["summary"], results.get("run", {})
     counts = summary.get("counts", {})
@@ -105,11 +212,24 @@ def _delta(a: Any, b: Any) -> str:
     return "–" if a is None or b is None else f"{b - a:+.1f}"
 
 
-def compare_markdown(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str] = ("A", "B")) -> str:
-    """Two runs side by side: summary metrics, then tool-call rate per (situation, prompt) cell."""
+def compare_markdown(
+    a: dict[str, Any], b: dict[str, Any], names: tuple[str, str] = ("A", "B"), resamples: int = 1000, seed: int = 0
+) -> str:
+    """Two runs side by side: summary metrics, tool-call rate per (situation, prompt) cell, then the
+    paired bootstrap of every shared suite (evaluation.compare)."""
+    from agent_flan.evaluation.compare import paired, paired_markdown
+
     sa, sb = a["summary"], b["summary"]
     head_a, head_b = f"{names[0]}: {run_label(a)}", f"{names[1]}: {run_label(b)}"
     lines = [f"| metric | {head_a} | {head_b} | B − A |", "|---|---:|---:|---:|"]
+    other = {**BFCL_LABELS, **W2C_LABELS, **W2C_GEN_LABELS}
+    for key, label in other.items():
+        if sa.get(key) is not None or sb.get(key) is not None:
+            lines.append(
+                f"| {label} | {_fmt(sa.get(key))} | {_fmt(sb.get(key))} | {_delta(sa.get(key), sb.get(key))} |"
+            )
+    if not any("hscore" in summary for summary in (sa, sb)):  # neither run has Agent-H
+        return "\n".join(lines) + "\n" + paired_markdown(paired(a, b, resamples, seed), names)
     for key in SUMMARY_KEYS:
         lines.append(
             f"| {LABELS[key]} | {_fmt(sa.get(key))} | {_fmt(sb.get(key))} | {_delta(sa.get(key), sb.get(key))} |"
@@ -127,4 +247,4 @@ def compare_markdown(a: dict[str, Any], b: dict[str, Any], names: tuple[str, str
         lines.append(f"| {key[0]} | {key[1]} | {_fmt(ra)} | {_fmt(rb)} | {_delta(ra, rb)} |")
     if items_a != items_b:
         lines += ["", f"note: the runs cover different item counts ({items_a} vs {items_b}); compare with care."]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + paired_markdown(paired(a, b, resamples, seed), names)

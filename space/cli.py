@@ -58,6 +58,12 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="CPU threads for torch (default: torch's choice; 1 can be faster on a busy machine)",
     )
+    parser.add_argument(
+        "--recorded",
+        metavar="FILE|none",
+        help="the Recorded choice beside the live model: replies recorded earlier, played back for the prompts they "
+        "cover (default: $AGENT_FLAN_RECORDED, else the recording shipped in space/recordings/; `none`: no such choice)",
+    )
     parser.set_defaults(handler=run_space)
 
 
@@ -73,6 +79,7 @@ def run_space(args: argparse.Namespace) -> int:
             trust_remote_code=args.trust_remote_code,
             concurrency=args.concurrency,
             torch_threads=args.threads,
+            recording=args.recorded,
         )
     except ValueError as exc:  # a malformed AGENT_FLAN_* variable
         print(f"agent-flan space: error: {exc}", file=sys.stderr)

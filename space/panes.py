@@ -127,43 +127,55 @@ def pane_messages(request: Request, key: str) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class Badge:
-    """The detector's finding for one pane, in the four words the UI shows."""
+    """The detector's finding for one pane: what the reply did with tools, and whether that is what this pane
+    expected. It judges tool use only: a plain answer that invents a weather report is still "no tool call"."""
 
-    kind: str  # correct_call | hallucinated_call | unknown_tool | plain_answer
-    label: str
+    kind: str  # correct_call | hallucinated_call | unknown_tool | plain_answer (the API's stable names)
+    label: str  # what the detector found, in words
     as_expected: bool
-    detail: str
+    detail: str  # what was expected, and the tool names involved
+
+
+# Under every badge: what the colour means, so a green badge on an invented answer does not read as "correct".
+BADGE_SCOPE = "judges tool use only, not whether the answer is true"
 
 
 def judge(verdict: Verdict, offered: list[dict[str, Any]], should_call: bool) -> Badge:
     """Turn a verdict into a badge, given what this pane offered and expected."""
     if not verdict.calls_tool:
-        detail = "a tool call was expected" if should_call else "no call expected"
-        return Badge("plain_answer", "plain answer", not should_call, detail)
+        detail = "a tool call was expected here" if should_call else "no call expected here"
+        return Badge("plain_answer", "no tool call", not should_call, detail)
     names = ", ".join(f"`{shorten(c.name, 60)}`" for c in verdict.calls if c.name) or "an unnamed tool"
     if not offered:
-        return Badge("hallucinated_call", "hallucinated call", False, f"called {names} with no tools offered")
+        return Badge(
+            "hallucinated_call", "hallucinated call", False, f"called {names} with no tools offered: none expected"
+        )
     if verdict.unknown_tools:
         missing = ", ".join(f"`{shorten(n, 60)}`" for n in verdict.unknown_tools)
-        return Badge("unknown_tool", "unknown tool", False, f"called {missing}, which is not offered")
+        return Badge("unknown_tool", "call to an unknown tool", False, f"called {missing}, which is not offered")
     if should_call:
-        return Badge("correct_call", "correct call", True, f"called {names}")
-    return Badge("hallucinated_call", "hallucinated call", False, f"called {names}: not needed here")
+        return Badge("correct_call", "calls an offered tool", True, f"called {names}: a call was expected here")
+    return Badge("hallucinated_call", "hallucinated call", False, f"called {names}: no call expected here")
 
 
 _COLOURS = {True: ("#e6f4ea", "#137333"), False: ("#fce8e6", "#a50e0e"), None: ("#f1f3f4", "#3c4043")}
 
 
 def badge_html(pane: Pane, badge: Badge | None, note: str = "") -> str:
-    """A coloured badge with inline styles (no CSS file to ship or keep in sync)."""
+    """A coloured badge with inline styles (no CSS file to ship or keep in sync): a tick or a cross for "as this
+    pane expected" or not, the finding, what was expected, and what the badge does not judge."""
     background, colour = _COLOURS[None if badge is None else badge.as_expected]
-    label = html.escape(badge.label if badge else note or "not run yet")
+    if badge is None:
+        label = html.escape(note or "not run yet")
+    else:
+        label = ("✓ " if badge.as_expected else "✗ ") + html.escape(badge.label)
     detail = _inline_code(badge.detail) if badge else html.escape(pane.blurb)
+    scope = f'<span class="af-scope" style="opacity:.6;font-size:.8em;flex-basis:100%">{BADGE_SCOPE}</span>'
     return (
         f'<div class="af-badge" data-kind="{badge.kind if badge else "none"}" style="display:flex;gap:.5em;'
         f'align-items:center;flex-wrap:wrap;min-height:4em"><span style="background:{background};color:{colour};'
         f'border:1px solid {colour};border-radius:999px;padding:2px 10px;font-weight:600">{label}</span>'
-        f'<span style="opacity:.75;font-size:.9em">{detail}</span></div>'
+        f'<span style="opacity:.75;font-size:.9em">{detail}</span>{scope if badge else ""}</div>'
     )
 
 
@@ -290,49 +302,90 @@ class State:
     badges: list[str]
     verdicts: dict[str, Any] = field(default_factory=dict)
     status: str = ""
+    prompts: list[str] = field(default_factory=lambda: ["" for _ in PANES])  # the exact text each pane sent
 
 
 def empty_state(query: str = "", status: str = "") -> State:
-    """Blank panes (used for refused requests)."""
+    """Blank panes."""
     return State([[] for _ in PANES], [badge_html(p, None) for p in PANES], {}, status)
 
 
+def unavailable_view(query: str, reason: str) -> list[dict[str, Any]]:
+    """A pane this engine cannot answer (a recording that does not cover the prompt)."""
+    return [
+        {"role": "user", "content": as_text(query)},
+        {"role": "assistant", "content": f"*Not answered: {as_text(reason)}.*"},
+    ]
+
+
 def run_comparison(engine: ChatEngine, request: Request) -> Iterator[State]:
-    """Ask each pane in turn, yielding the whole state after every streamed chunk."""
+    """Ask the three panes together, yielding the whole state after every step.
+
+    The engine answers all panes at once (`stream_panes`: one batched generation for a model), so pane 2's
+    first words do not wait for pane 1's last; each pane is judged the moment it finishes."""
     started = time.perf_counter()
+    prompts = [pane_messages(request, pane.key) for pane in PANES]
     state = State(
-        [waiting_view(request.query, f"waiting for pane {i}…") for i in range(1, len(PANES) + 1)],
-        [badge_html(p, None, "waiting") for p in PANES],
+        [waiting_view(request.query, "generating…") for _ in PANES],
+        [badge_html(p, None, "generating") for p in PANES],
         {},
         "",
+        [engine.prompt_text(messages, request.variant) for messages in prompts],
     )
     variant = next((v.label for v in engine.variants if v.value == request.variant), request.variant)
-    for index, pane in enumerate(PANES):
-        state.status = f"{variant}: generating pane {index + 1} of {len(PANES)}…"
-        state.chats[index] = waiting_view(request.query, "generating…")
-        yield state
-        pane_started = time.perf_counter()
-        reply = ""
-        for reply in engine.stream(pane_messages(request, pane.key), request.variant, request.max_new_tokens):
-            state.chats[index] = streaming_view(request.query, reply)
+    asked = []
+    for index, (pane, messages) in enumerate(zip(PANES, prompts, strict=True)):
+        reason = engine.unavailable(messages, request.variant)
+        if reason:
+            state.chats[index] = unavailable_view(request.query, reason)
+            state.badges[index] = badge_html(pane, None, "not answered")
+            state.verdicts[pane.key] = {"badge": None, "unavailable": reason}
+        else:
+            asked.append(index)
+    finished: set[int] = set()
+    state.status = f"{variant}: generating {len(asked)} panes at once…"
+    yield state
+    texts: list[tuple[str, bool]] = []
+    if asked:
+        for texts in engine.stream_panes([prompts[i] for i in asked], request.variant, request.max_new_tokens):
+            for (text, done), index in zip(texts, asked, strict=True):
+                if index in finished:
+                    continue
+                if done:
+                    _finish(state, index, request, text, started)
+                    finished.add(index)
+                elif text:
+                    state.chats[index] = streaming_view(request.query, text)
+            writing = ", ".join(f"{'①②③'[i]} {'done' if i in finished else 'writing'}" for i in asked if len(asked) > 1)
+            state.status = f"{variant}: generating {len(asked)} panes at once" + (f" ({writing})" if writing else "…")
             yield state
-        offered = request.pane_tools(pane.key)
-        verdict = detect(reply, offered)
-        badge = judge(verdict, offered, request.should_call(pane.key))
-        state.chats[index] = final_view(
-            request.query, reply, verdict, badge, request.observation, time.perf_counter() - pane_started
-        )
-        state.badges[index] = badge_html(pane, badge)
-        state.verdicts[pane.key] = {
-            "badge": badge.kind,
-            "as_expected": badge.as_expected,
-            "expected_call": request.should_call(pane.key),
-            "tools_offered": [t["name"] for t in offered],
-            "reply": reply,
-            **_bounded(verdict.to_dict()),
-        }
+        for (text, _), index in zip(texts, asked, strict=True):  # an engine that stopped without saying so
+            if index not in finished:
+                _finish(state, index, request, text, started)
     state.status = (
-        f"Done · {variant} · {request.style} prompt style · {len(PANES)} panes in "
+        f"Done · {variant} · {request.style} prompt style · {len(asked)} of {len(PANES)} panes answered in "
         f"{time.perf_counter() - started:.1f} s · tool calls are shown, never executed"
     )
     yield state
+
+
+def _finish(state: State, index: int, request: Request, reply: str, started: float) -> None:
+    """Judge a finished pane and show its steps, badge and verdict."""
+    pane = PANES[index]
+    offered = request.pane_tools(pane.key)
+    verdict = detect(reply, offered)
+    badge = judge(verdict, offered, request.should_call(pane.key))
+    state.chats[index] = final_view(
+        request.query, reply, verdict, badge, request.observation, time.perf_counter() - started
+    )
+    state.badges[index] = badge_html(pane, badge)
+    state.verdicts[pane.key] = {
+        "badge": badge.kind,
+        "label": badge.label,
+        "as_expected": badge.as_expected,
+        "expected_call": request.should_call(pane.key),
+        "tools_offered": [t["name"] for t in offered],
+        "prompt": state.prompts[index],
+        "reply": reply,
+        **_bounded(verdict.to_dict()),
+    }

@@ -27,6 +27,7 @@ _ENV = {
     "concurrency": "AGENT_FLAN_CONCURRENCY",
     "queue_size": "AGENT_FLAN_QUEUE_SIZE",
     "torch_threads": "AGENT_FLAN_TORCH_THREADS",
+    "recording": "AGENT_FLAN_RECORDED",
 }
 
 
@@ -42,6 +43,7 @@ class Settings:
     concurrency: int | None = None  # comparisons run at once; None: 1 on CPU, 4 on a GPU
     queue_size: int | None = None  # waiting requests beyond this are turned away; None: 16 on CPU, 64 on a GPU
     torch_threads: int | None = None  # CPU threads for torch; None: torch's choice (1 can win on a busy CPU)
+    recording: str | None = None  # the `Recorded` choice: a recording file, `none`, or None for space/recordings/*.json
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -12,7 +12,7 @@ from typing import Any
 import gradio as gr
 
 from agent_flan.space.engine import ChatEngine, InputTooLong, gpu
-from agent_flan.space.panes import PANES, RequestError, State, badge_html, check_request, empty_state, run_comparison
+from agent_flan.space.panes import PANES, RequestError, State, badge_html, check_request, run_comparison
 from agent_flan.space.presets import DEFAULT_IRRELEVANT, DEFAULT_TOOLS, EXAMPLES, SITUATIONS, TOOL_PRESETS
 from agent_flan.space.settings import MAX_NEW_TOKENS_CAP, MAX_OBSERVATION_CHARS, MAX_QUERY_CHARS, Settings
 from agent_flan.space.tool_schema import MAX_TOOLS_CHARS, ToolSchemaError, parse_tools, tools_to_json
@@ -20,17 +20,31 @@ from agent_flan.space.untrusted import as_text
 
 TITLE = "Agent-FLAN: does the model hallucinate a tool call?"
 INTRO = (
-    "One question, asked three ways: with the **relevant tools** offered, with **no tools**, and with "
+    "One question, asked three ways at once: with the **relevant tools** offered, with **no tools**, and with "
     "**irrelevant tools** (the Agent-H idea from the [Agent-FLAN paper](https://arxiv.org/abs/2403.12881)). "
-    "Each reply is judged by the kit's tool-call detector. Calls are shown as steps and **never executed**; "
-    "an observation, if you type one, is canned text marked as simulated."
+    "Each reply is judged by the kit's tool-call detector: a badge says whether the reply calls a tool and "
+    "whether that is what its pane expected. It judges tool use only, not whether an answer is true. Calls are "
+    "shown as steps and **never executed**; an observation, if you type one, is canned text marked as simulated. "
+    "*Prompt sent* under each pane shows the exact text the model was given."
 )
 SITUATION_HELP = " · ".join(f"`{name}`: {text}" for name, text in SITUATIONS.items())
 
 
 def _outputs(state: State) -> tuple[Any, ...]:
-    """State -> the eight outputs, copied so later mutation cannot leak into a sent update."""
-    return (*[list(chat) for chat in state.chats], *state.badges, dict(state.verdicts), state.status)
+    """State -> the eleven outputs (three chats, three badges, verdicts, status, three prompts), copied so later
+    mutation cannot leak into a sent update. The prompts come last so the first eight keep their places."""
+    return (
+        *[list(chat) for chat in state.chats],
+        *state.badges,
+        dict(state.verdicts),
+        state.status,
+        *state.prompts,
+    )
+
+
+def _refused(message: str) -> tuple[Any, ...]:
+    """A refusal: the reason in the status line; the panes, badges, verdicts and prompts keep the last answers."""
+    return (*[gr.skip()] * 7, _error(message), *[gr.skip()] * len(PANES))
 
 
 def _error(message: str) -> str:
@@ -93,16 +107,19 @@ def build_app(engine: ChatEngine, settings: Settings | None = None) -> gr.Blocks
                 query, tools_json, irrelevant_json, needs_tool, model, style, max_new_tokens, observation, variants
             )
         except RequestError as exc:
-            yield _outputs(empty_state(status=_error(str(exc))))
+            yield _refused(str(exc))
             return
         try:
             yield from _generate(request)
         except InputTooLong as exc:
-            yield _outputs(empty_state(status=_error(str(exc))))
+            yield _refused(str(exc))
 
     with gr.Blocks(title="Agent-FLAN tool hallucination") as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         gr.Markdown(engine.describe(), elem_id="model-info")
+        notice = engine.notice()
+        if notice:
+            gr.Markdown(f"> {notice}", elem_id="model-notice")
         with gr.Row(equal_height=False):
             query = gr.Textbox(
                 label="Question",
@@ -132,9 +149,9 @@ def build_app(engine: ChatEngine, settings: Settings | None = None) -> gr.Blocks
                 True, label="This question needs a tool (what pane ① should do)", elem_id="needs-tool", scale=3
             )
         status = gr.Markdown("", elem_id="status")
-        chats, badges = [], []
+        chats, badges, prompts = [], [], []
         with gr.Row(equal_height=False):
-            for pane in PANES:
+            for number, pane in enumerate(PANES, 1):
                 with gr.Column(min_width=280):
                     badges.append(gr.HTML(badge_html(pane, None), elem_id=f"badge-{pane.key}"))
                     # Messages arrive as Markdown that renders as text (space/untrusted.py); Gradio's
@@ -151,6 +168,21 @@ def build_app(engine: ChatEngine, settings: Settings | None = None) -> gr.Blocks
                             placeholder=f"**{pane.title}**<br>{pane.blurb}",
                         )
                     )
+                    # The exact text the model was given: its chat template applied to the system prompt (with
+                    # this pane's tools) and the question. A code view shows it as characters, never as markup.
+                    with gr.Accordion(f"Prompt sent ({'①②③'[number - 1]}): system prompt, tools, question", open=False):
+                        prompts.append(
+                            gr.Code(
+                                "",
+                                language=None,
+                                interactive=False,
+                                lines=6,
+                                max_lines=24,
+                                wrap_lines=True,
+                                show_label=False,
+                                elem_id=f"prompt-{pane.key}",
+                            )
+                        )
         with gr.Accordion("Tools", open=True):
             with gr.Row():
                 with gr.Column():
@@ -229,7 +261,7 @@ def build_app(engine: ChatEngine, settings: Settings | None = None) -> gr.Blocks
             verdicts = gr.JSON(label="verdicts", elem_id="verdicts")
 
         inputs = [query, tools_json, irrelevant_json, needs_tool, model, style, max_new_tokens, observation]
-        outputs = [*chats, *badges, verdicts, status]
+        outputs = [*chats, *badges, verdicts, status, *prompts]
         gr.on(
             [run.click, query.submit],
             compare,

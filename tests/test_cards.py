@@ -581,3 +581,22 @@ def test_dataset_card_of_a_partial_build(sample_build):
     assert [c["config_name"] for c in DatasetCard(text).data.to_dict()["configs"]] == ["agent_h"]
     assert "SFTTrainer" not in text and "This build has no `toolbench_negative` config" in text
     assert DatasetCard(text).data.license == "apache-2.0"
+
+
+def test_the_kits_model_card_carries_the_marker_push_looks_for(tmp_path):
+    """`agent-flan push --type model` publishes only a README with this marker (TRL's placeholder has none)."""
+    from agent_flan.cards.model_card import kit_card_marker, render_model_card
+    from agent_flan.pipeline import write_model_card
+
+    folder = make_training_folder(tmp_path / "lora")
+    text = render_model_card(folder, repo_id="me/agent-flan-lora")
+    assert kit_card_marker(text) == (True, "me/agent-flan-lora")
+    assert kit_card_marker(render_model_card(folder)) == (True, None)  # rendered without --repo
+    assert kit_card_marker("This model is a fine-tuned version of [None](https://huggingface.co/None).") == (
+        False,
+        None,
+    )
+    (folder / "README.md").write_text("# TRL placeholder\n", encoding="utf-8")
+    written = write_model_card(folder, repo_id="me/agent-flan-lora")  # what train should leave behind
+    assert kit_card_marker(written.read_text(encoding="utf-8")) == (True, "me/agent-flan-lora")
+    assert "<!-- agent-flan-kit model card for me/agent-flan-lora:" in written.read_text(encoding="utf-8")

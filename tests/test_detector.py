@@ -1,8 +1,9 @@
 """Tests for evaluation.detector and its CLI.
 
-The labelled corpus (tests/data/detector_corpus.jsonl) is the main check: every
-reply has a hand-assigned label, and detection precision/recall over the whole
-corpus must stay >= 0.95 so regressions in any one style are visible.
+The hand-written corpus (tests/data/detector_corpus.jsonl) is a specification: every case must
+come out exactly (calls or not, style, first tool name), so a regression in any one style shows.
+It is not a measurement. How good the detector is on real model replies (precision and recall on a
+held-out part of a corpus of public judged replies) is tests/test_detector_corpus.py's job.
 """
 
 from __future__ import annotations
@@ -53,21 +54,6 @@ def test_corpus_case(case):
     assert verdict.style == case["style"]
     first_name = verdict.calls[0].name if verdict.calls else ""
     assert first_name == case["name"]
-
-
-def test_corpus_precision_recall():
-    """Tool-call detection quality on the whole corpus (calls_tool only)."""
-    tp = fp = fn = 0
-    for case in CORPUS:
-        predicted = detect(case["reply"], case["tools"]).calls_tool
-        tp += predicted and case["calls_tool"]
-        fp += predicted and not case["calls_tool"]
-        fn += case["calls_tool"] and not predicted
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    print(f"\ndetector corpus: n={len(CORPUS)} tp={tp} fp={fp} fn={fn} precision={precision:.3f} recall={recall:.3f}")
-    assert precision >= 0.95
-    assert recall >= 0.95
 
 
 # --------------------------------------------------------------------------- tool_names
@@ -205,7 +191,13 @@ def test_multiple_calls_are_all_returned():
 def test_plain_verdict_and_to_dict():
     verdict = detect("The capital of France is Paris.", WEATHER)
     assert verdict == Verdict(calls_tool=False, style="none", calls=(), unknown_tools=())
-    assert verdict.to_dict() == {"calls_tool": False, "style": "none", "calls": [], "unknown_tools": []}
+    assert verdict.to_dict() == {
+        "calls_tool": False,
+        "style": "none",
+        "calls": [],
+        "unknown_tools": [],
+        "reasoning_mentions_call": None,
+    }
 
 
 def test_to_dict_is_json_safe():
@@ -300,3 +292,121 @@ def test_cli_subprocess():
     data = json.loads(result.stdout)
     assert data["style"] == "phrase"
     assert data["unknown_tools"] == ["get_weather"]
+
+
+# --------------------------------------------------------------------------- judge-grade rules (issue #12)
+
+BFCL_TOOLS = [
+    {
+        "name": "requests.get",
+        "description": "Sends a GET request.",
+        "parameters": {"type": "dict", "properties": {"url": {"type": "string"}}, "required": ["url"]},
+    }
+]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '[integral(value="x^3", from=1, to=5)]',  # `from` is a keyword: no parse, still an attempt
+        '[get_company_info(params_name="domain"="amazon.com")]',
+        "[requests.get(url='https://a.example'), requests.get(url='https://b.example'),",  # cut off
+        'calculate_area(base=10, height="5',  # unterminated string
+        "```python\n[integral(value='x', from=1)]\n```",
+    ],
+)
+def test_broken_and_truncated_call_attempts_are_calls_with_invalid_arguments(reply):
+    verdict = detect(reply, BFCL_TOOLS)
+    assert verdict.calls_tool, reply
+    assert verdict.calls[0].arguments_valid is False
+    assert verdict.calls[0].name in {"integral", "get_company_info", "requests.get", "calculate_area"}
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "print(hello world)",  # ordinary code, broken
+        "Area(base=10) is what you get when",  # CapWords and prose
+        "f(x) = x^2 + 1 is a parabola.",
+        "compute(\n\nThen we add the numbers.",
+    ],
+)
+def test_broken_code_and_prose_are_not_attempts(reply):
+    assert detect(reply, BFCL_TOOLS).calls_tool is False, reply
+
+
+def _schema(kind: str) -> dict:
+    return {"type": kind, "properties": {"city": {"type": "string", "description": "a city"}}, "required": ["city"]}
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        json.dumps([{"name": "get_weather", "description": "Weather.", "parameters": _schema("dict")}]),  # BFCL
+        json.dumps({"name": "get_weather", "description": "Weather.", "parameters": _schema("object")}),
+        json.dumps({"type": "function", "function": {"name": "get_weather", "parameters": _schema("object")}}),
+        json.dumps([{"type": "function", "function": {"name": "get_weather", "parameters": _schema("dict")}}]),
+        json.dumps({"name": "get_weather", "description": "Weather.", "parameters": {"properties": {"city": {}}}}),
+        json.dumps({"name": "get_weather", "description": "W.", "parameters": {"city": {"type": "string"}}}),
+        "```json\n" + json.dumps({"name": "get_weather", "parameters": _schema("dict")}, indent=2) + "\n```",
+    ],
+)
+def test_definition_copies_in_every_schema_dialect_are_not_calls(reply):
+    assert detect(reply, WEATHER).calls_tool is False, reply
+
+
+def test_a_call_whose_arguments_look_like_types_is_still_a_call():
+    assert detect('{"name": "set_type", "arguments": {"type": "dict"}}').calls_tool
+    assert detect('{"name": "get_weather", "arguments": {"city": "Paris"}}', WEATHER).calls_tool
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I'm sorry, I must tell you that the weather forecast cannot be provided through these tools.",
+        "Let me know if there are other details I can assist with using the current tools!",
+        "I'll gladly help you with your own tools if you share them.",
+        "I should point out that these can't be handled with those functions.",
+    ],
+)
+def test_prose_about_tools_is_not_a_call(reply):
+    assert detect(reply, WEATHER).calls_tool is False, reply
+
+
+def test_prose_intent_with_a_real_tool_still_counts():
+    verdict = detect("Let me use the get_weather tool to check Paris.", WEATHER)
+    assert verdict.calls_tool and verdict.calls[0].name == "get_weather"
+
+
+CALL = '<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>'
+
+
+@pytest.mark.parametrize(
+    ("reply", "calls", "mentions"),
+    [
+        ("<think>I should call get_weather(city='Paris').</think>\nIt is sunny in Paris today.", False, True),
+        ("<think>The user greets me.</think>\n\nHello!", False, False),
+        (f"<think>Let me use the get_weather tool.</think>\n{CALL}", True, True),
+        ("Okay, I'll use the get_weather tool.\n</think>\n\nI can't check that.", False, True),  # template opened it
+        ("<think>\nI need to call get_weather with city Paris and then", False, True),  # cut off while thinking
+        (
+            "<|channel|>analysis<|message|>Call get_weather?<|end|><|start|>assistant<|channel|>final<|message|>Hi",
+            False,
+            False,
+        ),
+        (CALL, True, None),  # no reasoning block at all
+    ],
+)
+def test_only_the_final_answer_is_judged(reply, calls, mentions):
+    verdict = detect(reply, WEATHER)
+    assert verdict.calls_tool is calls, reply
+    assert verdict.reasoning_mentions_call is mentions, reply
+    assert verdict.to_dict()["reasoning_mentions_call"] is mentions
+
+
+def test_code_listings_in_other_languages_are_not_calls():
+    go = 'Here is the code:\npackage main\nfunc main() {\n fmt.Println("hi")\n return\n}\n'
+    matlab = "Here you go.\n\npuns = {pun1, pun2};\ndisp(puns);"
+    assert detect(go).calls_tool is False and detect(matlab).calls_tool is False
+    offered = "x = 1;\ny = 2;\nget_weather(city='Paris');"
+    assert detect(offered, WEATHER).calls_tool  # a listing that calls an offered tool still calls it

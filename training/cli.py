@@ -1,9 +1,11 @@
-"""`agent-flan train | masks | models`: the training subcommands, registered on the main CLI's subparsers.
+"""`agent-flan train | masks | models`: the training subcommands.
 
-Wiring (agent_flan/cli.py): `from agent_flan.training.cli import add_commands` and `add_commands(commands)` in
-`make_parser()`. `train` and `masks` accept any recipe field as `--key value` after their own options
-(the TRL convention: one YAML recipe plus overrides), so their parsers keep unknown options for TrlParser.
-Heavy imports (torch, transformers, trl) happen inside the handlers so `--help` stays instant.
+Dispatch as TRL's own CLI (`trl/cli/main.py`) does it: the main parser only lists `train` and `masks`
+(`add_commands`), and `agent_flan.cli.main` hands everything after the command name to `run_command`,
+where one `TrlParser` owns all of it: the command's options (a dataclass), the recipe (`--config`) and
+every recipe field as `--key value` (ModelArguments = trl.ModelConfig, DataArguments, TRL SFTConfig). So
+`agent-flan train --help` lists every field with its help text, and nothing reaches into argparse internals.
+Heavy imports (torch, transformers, trl) happen inside the handlers so `agent-flan --help` stays instant.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 TRAIN_EPILOG = """examples:
   agent-flan models prepare smollm2                    # once: the offline model the CPU recipe uses
@@ -47,81 +52,58 @@ MODELS_EPILOG = """examples:
 The folder lives under $AGENT_FLAN_HOME/models (default ~/.cache/agent-flan/models)."""
 
 
-class _KeepOverridesParser(argparse.ArgumentParser):
-    """An ArgumentParser that hands options it does not know to the handler (as `args.overrides`)
-    instead of failing, so `agent-flan train --config R.yaml --max_steps 2` reaches TrlParser intact."""
-
-    @staticmethod
-    def _keep(namespace: argparse.Namespace, extras: list[str]):
-        namespace.overrides = list(getattr(namespace, "overrides", None) or []) + list(extras)
-        return namespace, []
-
-    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
-        namespace, extras = super().parse_known_args(args, namespace)
-        return self._keep(namespace, extras)
-
-    if hasattr(argparse.ArgumentParser, "_parse_known_args2"):  # Python versions whose subparsers call this
-
-        def _parse_known_args2(self, args, namespace, intermixed):  # type: ignore[override]
-            namespace, extras = super()._parse_known_args2(args, namespace, intermixed)
-            return self._keep(namespace, extras)
+RESUME_LAST = "last"
 
 
-def _add_parser(subparsers: argparse._SubParsersAction, name: str, keep_overrides: bool, **kwargs):
-    if not keep_overrides:
-        return subparsers.add_parser(name, **kwargs)
-    original = subparsers._parser_class
-    subparsers._parser_class = _KeepOverridesParser  # only for this subcommand
-    try:
-        parser = subparsers.add_parser(name, **kwargs)
-    finally:
-        subparsers._parser_class = original
-    parser.set_defaults(overrides=[])
-    return parser
+@dataclass
+class TrainOptions:
+    """`agent-flan train`'s own options, parsed by the same TrlParser as the recipe fields."""
+
+    _argument_group_name = "train"
+
+    resume: str | None = field(
+        default=None,
+        metadata={
+            "nargs": "?",
+            "const": RESUME_LAST,
+            "metavar": "CHECKPOINT",
+            "help": "continue from the last checkpoint in output_dir (or from CHECKPOINT, a checkpoint-N folder)",
+        },
+    )
+    merge: bool = field(default=False, metadata={"help": "also write output_dir/merged: the adapter merged into bf16"})
+
+
+@dataclass
+class MasksOptions:
+    """`agent-flan masks`' own options."""
+
+    _argument_group_name = "masks"
+
+    n: int = field(default=3, metadata={"help": "how many samples to show"})
+    format: str = field(
+        default="text", metadata={"help": "text with markers, or JSON segments", "choices": ["text", "json"]}
+    )
+    color: str = field(
+        default="auto", metadata={"help": "colour trained spans", "choices": ["auto", "always", "never"]}
+    )
+
+
+@dataclass(frozen=True)
+class _Command:
+    options: type
+    help: str
+    description: str
+    epilog: str
+    handler: Callable[[Any], int]
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
-    """Register `train`, `masks` and `models` on the main `agent-flan` subparsers."""
-    train = _add_parser(
-        subparsers,
-        "train",
-        True,
-        help="fine-tune a model on the dataset (TRL SFT + QLoRA)",
-        description="Fine-tune a causal LM on the Agent-FLAN dataset with TRL SFTTrainer, a LoRA adapter and a "
-        "4-bit NF4 base (QLoRA). Exactly the assistant turns with `loss: true` are trained, packed "
-        "without padding, with the loss logged per capability.",
-        epilog=TRAIN_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    train.add_argument("--config", required=True, metavar="RECIPE.yaml", help="recipe (see training/recipes/)")
-    train.add_argument(
-        "--resume",
-        nargs="?",
-        const=True,
-        default=False,
-        metavar="CHECKPOINT",
-        help="continue from the last checkpoint in output_dir (or from CHECKPOINT)",
-    )
-    train.add_argument(
-        "--merge", action="store_true", help="also write output_dir/merged: the adapter merged into bf16"
-    )
-    train.set_defaults(handler=run_train)
+    """Register `train`, `masks` and `models` on the main `agent-flan` subparsers.
 
-    masks = _add_parser(
-        subparsers,
-        "masks",
-        True,
-        help="show which tokens a recipe trains",
-        description="Render samples with the recipe's chat template and tokenizer and mark the trained spans: "
-        "exactly the `loss: true` assistant turns, end-of-turn token included.",
-        epilog=MASKS_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    masks.add_argument("--config", required=True, metavar="RECIPE.yaml", help="recipe (see training/recipes/)")
-    masks.add_argument("--n", type=int, default=3, help="how many samples to show (default 3)")
-    masks.add_argument("--format", choices=("text", "json"), default="text", help="text with markers, or JSON segments")
-    masks.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour trained spans")
-    masks.set_defaults(handler=run_masks)
+    `train` and `masks` are listed only: `agent_flan.cli.main` hands everything after their name to
+    `run_command`, whose TrlParser owns their options (as `trl sft` does), so `--help` lists every field."""
+    for name, command in COMMANDS.items():
+        subparsers.add_parser(name, help=command.help, add_help=False)
 
     models = subparsers.add_parser(
         "models",
@@ -152,19 +134,62 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=run_models_list)
 
 
+def split_config(argv: list[str]) -> tuple[str | None, list[str]]:
+    """(the --config value, the other arguments); `--config=PATH` is accepted too."""
+    from agent_flan.core.errors import BadInputError
+
+    config, rest = None, []
+    items = iter(argv)
+    for arg in items:
+        if arg == "--config":
+            config = next(items, None)
+            if config is None or config.startswith("--"):
+                raise BadInputError("--config needs a recipe file (e.g. training/recipes/smollm2-135m.yaml)")
+        elif arg.startswith("--config="):
+            config = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    return config, rest
+
+
+def run_command(name: str, argv: list[str]) -> int:
+    """`agent-flan train|masks ARGV`: one TrlParser reads the recipe, the overrides and the command's options."""
+    from agent_flan.core.errors import BadInputError
+    from agent_flan.training.config import RECIPE_DIR, parse_train_config
+
+    command = COMMANDS[name]
+    config_path, rest = split_config(argv)
+    wants_help = any(arg in ("-h", "--help") for arg in rest)
+    if config_path is None and not wants_help:
+        names = ", ".join(sorted(p.stem for p in RECIPE_DIR.glob("*.yaml")))
+        raise BadInputError(f"--config RECIPE.yaml is required (shipped recipes: {names}); see `agent-flan {name} -h`")
+    _quiet_libraries()
+    try:
+        config = parse_train_config(
+            config_path,
+            rest,
+            command=command.options,
+            prog=f"agent-flan {name}",
+            description=command.description,
+            epilog=command.epilog,
+        )
+    except SystemExit as exc:  # --help was printed
+        return int(exc.code or 0)
+    return command.handler(config)
+
+
 def _quiet_libraries() -> None:
     import os
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def run_train(args: argparse.Namespace) -> int:
-    _quiet_libraries()
-    from agent_flan.training.config import parse_train_config
+def run_train(config) -> int:
     from agent_flan.training.run import train
 
-    config = parse_train_config(args.config, args.overrides)
-    out = train(config, resume=args.resume, merge=args.merge, log=lambda msg: print(msg, file=sys.stderr))
+    options: TrainOptions = config.command
+    resume: bool | str = True if options.resume == RESUME_LAST else (options.resume or False)
+    out = train(config, resume=resume, merge=options.merge, log=lambda msg: print(msg, file=sys.stderr))
     print(out)
     return 0
 
@@ -213,21 +238,19 @@ def mask_samples(config, n: int) -> list[dict]:
     return samples
 
 
-def run_masks(args: argparse.Namespace) -> int:
-    _quiet_libraries()
+def run_masks(config) -> int:
     from agent_flan.core.errors import BadInputError
-    from agent_flan.training.config import parse_train_config
     from agent_flan.training.masks import format_marked
 
-    if args.n < 1:
+    options: MasksOptions = config.command
+    if options.n < 1:
         raise BadInputError("--n must be at least 1")
-    config = parse_train_config(args.config, args.overrides)
-    samples = mask_samples(config, args.n)
-    if args.format == "json":
+    samples = mask_samples(config, options.n)
+    if options.format == "json":
         json.dump(samples, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return 0
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    color = options.color == "always" or (options.color == "auto" and sys.stdout.isatty())
     for sample in samples:
         cut = (
             f", longer than max_length={config.sft.max_length}: the tail is cut in training"
@@ -259,3 +282,27 @@ def run_models_list(args: argparse.Namespace) -> int:
         state = "prepared" if is_prepared(folder) else f"not prepared (run `{info.prepare}`)"
         print(f"{name}: {info.hub_id} -> {folder} [{state}]")
     return 0
+
+
+COMMANDS: dict[str, _Command] = {
+    "train": _Command(
+        TrainOptions,
+        "fine-tune a model on the dataset (TRL SFT + QLoRA)",
+        "Fine-tune a causal LM on the Agent-FLAN dataset with TRL SFTTrainer, a LoRA adapter and a 4-bit NF4 "
+        "base (QLoRA). Exactly the trained spans of the assistant messages are trained, packed without padding, "
+        "with the loss logged per capability. Below, `options` are TRL SFTConfig's fields; `train` are this "
+        "command's own, `model` is trl.ModelConfig, `data` the kit's; a recipe sets any of them, --key value "
+        "overrides, and the defaults shown are what this run would use.",
+        TRAIN_EPILOG,
+        run_train,
+    ),
+    "masks": _Command(
+        MasksOptions,
+        "show which tokens a recipe trains",
+        "Render samples with the recipe's chat template and tokenizer and mark the trained tokens: exactly the "
+        "trained spans of the assistant messages, end-of-turn token included. Takes every recipe field too (groups as in "
+        "`agent-flan train --help`).",
+        MASKS_EPILOG,
+        run_masks,
+    ),
+}

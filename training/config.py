@@ -1,9 +1,10 @@
 """Run configuration: one dataclass per concern, parsed by TRL's `TrlParser` (YAML recipe + CLI overrides).
 
-`ModelArguments` keeps TRL `ModelConfig`'s field names where they mean the same thing, with the
-defaults this kit wants (4-bit NF4 + double quantisation, LoRA on every linear projection).
-`DataArguments` says which dataset folder/id and which configs to mix. Everything else is TRL's own
-`SFTConfig`, so any SFTConfig field is an override (`--max_steps 2 --output_dir out`).
+`ModelArguments` is TRL's `ModelConfig` with the defaults this kit wants (4-bit NF4 + double
+quantisation, LoRA on every linear projection), so recipes use `trl sft`'s key names. `DataArguments`
+says which dataset folder/id and which configs to mix. Everything else is TRL's own `SFTConfig`, so any
+SFTConfig field is an override (`--max_steps 2 --output_dir out`). A subcommand adds its own options as
+one more dataclass in front (`make_parser(command=...)`), so its `--help` lists every field.
 Precision is picked for the hardware before SFTConfig is built (it refuses bf16 on a CPU-only machine).
 
 Secrets: `hub_token` (and any field in SECRET_FIELDS) is taken out of the parsed SFTConfig into
@@ -15,6 +16,7 @@ A recipe that is not valid YAML is a user error naming the file and the line.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 import datetime as _dt
@@ -24,6 +26,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from trl import ModelConfig
 
 from agent_flan.core.errors import BadInputError
 
@@ -48,8 +52,13 @@ KIT_SFT_DEFAULTS: dict[str, Any] = {
 
 
 @dataclass
-class ModelArguments:
-    """The base model, its 4-bit quantisation and the LoRA adapter."""
+class ModelArguments(ModelConfig):
+    """TRL's `ModelConfig` (same field names, so a `trl sft` recipe's model block works here) with this kit's defaults:
+    QLoRA (4-bit NF4 + double quantisation, LoRA on every linear layer), a dtype chosen for the hardware, and the
+    named offline models. `training.run` turns it into BitsAndBytesConfig / LoraConfig with TRL's own
+    `get_quantization_config` / `get_peft_config`, so the fields mean exactly what they mean in `trl sft`."""
+
+    _argument_group_name = "model (trl.ModelConfig, with the kit's defaults)"
 
     model_name_or_path: str = field(
         default="smollm2",
@@ -57,20 +66,28 @@ class ModelArguments:
             "help": "Hub id, local folder, or a named offline model (`smollm2`, see `agent-flan models prepare`)."
         },
     )
-    model_revision: str = field(default="main", metadata={"help": "Branch, tag or commit of a Hub model."})
     dtype: str = field(
         default="auto",
         metadata={
-            "help": "Weights/compute dtype: auto (bf16 on GPUs that support it, fp16 on older GPUs, fp32 on CPU), "
-            "bfloat16, float16 or float32.",
+            "help": "Weights/compute dtype (also the 4-bit compute dtype): auto = bf16 on GPUs that support it, fp16 "
+            "on older GPUs, fp32 on CPU (the kit's meaning, not the checkpoint's dtype); or bfloat16, float16, "
+            "float32.",
             "choices": ["auto", "bfloat16", "float16", "float32"],
         },
     )
     attn_implementation: str | None = field(
-        default=None, metadata={"help": "sdpa (default), eager, or flash_attention_2 when flash-attn is installed."}
+        default=None,
+        metadata={
+            "help": "sdpa (default), eager, flex_attention, or flash_attention_2 when flash-attn is installed; "
+            "transformers checks that the model supports it."
+        },
+    )
+    use_peft: bool = field(default=True, metadata={"help": "Train a LoRA adapter (off: full fine-tuning, no 4 bit)."})
+    lora_target_modules: list[str] | None = field(
+        default_factory=lambda: ["all-linear"],
+        metadata={"help": "Modules that get adapters; `all-linear` = every linear projection except the output head."},
     )
     load_in_4bit: bool = field(default=True, metadata={"help": "QLoRA: load the base model in 4 bit (bitsandbytes)."})
-    bnb_4bit_quant_type: str = field(default="nf4", metadata={"help": "4-bit data type.", "choices": ["nf4", "fp4"]})
     use_bnb_nested_quant: bool = field(
         default=True,
         metadata={"help": "Double quantisation: quantise the quantisation constants too (~0.4 bit/param saved)."},
@@ -81,39 +98,30 @@ class ModelArguments:
             "help": "Storage dtype of the 4-bit weights; FSDP+QLoRA needs it equal to the compute dtype (bfloat16)."
         },
     )
-    use_peft: bool = field(default=True, metadata={"help": "Train a LoRA adapter (off: full fine-tuning, no 4 bit)."})
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha (scale = alpha / r)."})
-    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
-    lora_target_modules: list[str] = field(
-        default_factory=lambda: ["all-linear"],
-        metadata={"help": "Modules that get adapters; `all-linear` = every linear projection except the output head."},
-    )
-    lora_modules_to_save: list[str] | None = field(
-        default=None,
-        metadata={
-            "help": "Modules trained in full and saved with the adapter (e.g. embed_tokens after adding tokens)."
-        },
-    )
-    use_rslora: bool = field(default=False, metadata={"help": "Rank-stabilised LoRA scaling (alpha / sqrt(r))."})
-    use_dora: bool = field(default=False, metadata={"help": "DoRA (weight-decomposed LoRA)."})
 
     def __post_init__(self) -> None:
-        if isinstance(self.lora_target_modules, str):
-            self.lora_target_modules = [self.lora_target_modules]
-        if self.load_in_4bit and not self.use_peft:
+        try:
+            super().__post_init__()
+        except ValueError as exc:  # "You can't use 8 bit and 4 bit precision at the same time"
+            raise BadInputError(f"{exc}: set --load_in_4bit false to use --load_in_8bit") from None
+        # TRL collapses a one-item list to a string; PEFT reads a string as a regex over full module names, so only
+        # the special `all-linear` stays a string and a single module name stays a list (as PEFT matches names).
+        modules = self.lora_target_modules
+        if isinstance(modules, str) and modules != "all-linear":
+            self.lora_target_modules = [modules]
+        elif isinstance(modules, list) and modules == ["all-linear"]:
+            self.lora_target_modules = "all-linear"
+        if (self.load_in_4bit or self.load_in_8bit) and not self.use_peft:
             raise BadInputError(
-                "load_in_4bit needs use_peft: a 4-bit base model can only be trained through an adapter"
+                "load_in_4bit/load_in_8bit need use_peft: a quantised base model can only be trained through an adapter"
             )
-
-    def peft_target_modules(self) -> str | list[str]:
-        modules = list(self.lora_target_modules)
-        return modules[0] if modules == ["all-linear"] else modules
 
 
 @dataclass
 class DataArguments:
     """Which rows to train on: a dataset folder or Hub id written by `agent-flan build`, and its configs to mix."""
+
+    _argument_group_name = "data (the kit's DataArguments)"
 
     dataset_name: str = field(
         default="agent-flan",
@@ -168,6 +176,7 @@ class TrainConfig:
     recipe: str | None = None
     overrides: list[str] = field(default_factory=list)  # as given, secret values masked
     secrets: dict[str, str] = field(default_factory=dict, repr=False)  # SECRET_FIELDS taken out of `sft`
+    command: Any = None  # the subcommand's own options (train: resume, merge; masks: n, format, color)
 
 
 def _secret_flag(arg: str) -> str | None:
@@ -259,10 +268,43 @@ def resolve_recipe(config_path: str | os.PathLike) -> Path:
     raise BadInputError(f"{config_path}: recipe file not found (shipped recipes: {names})")
 
 
-def parse_train_config(config_path: str | os.PathLike | None, overrides: list[str] | None = None) -> TrainConfig:
-    """YAML recipe + `--key value` overrides -> TrainConfig, the TRL way (`TrlParser.parse_args_and_config`)."""
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Defaults after each option's help (HfArgumentParser's choice) and the examples epilog as written."""
+
+
+def make_parser(command: type | None = None, **parser_kwargs: Any):
+    """The TrlParser for one run: [the command's own options,] ModelArguments, DataArguments, TRL SFTConfig.
+
+    The kit's SFTConfig defaults and this machine's precision are set as parser defaults, so a recipe or
+    `--key value` still wins and `--help` shows what a run would use."""
     from trl import SFTConfig, TrlParser
 
+    types = ((command,) if command is not None else ()) + (ModelArguments, DataArguments, SFTConfig)
+    parser_kwargs.setdefault("formatter_class", _HelpFormatter)
+    parser_kwargs.setdefault("allow_abbrev", False)  # --max_step is a typo, not --max_steps
+    parser = TrlParser(types, **parser_kwargs)
+    parser.set_defaults(**KIT_SFT_DEFAULTS, **_hardware_defaults())
+    if command is not None:  # TrlParser reads --config itself; listed so --help shows it
+        parser.add_argument_group("recipe").add_argument(
+            "--config",
+            metavar="RECIPE.yaml",
+            help="the recipe (training/recipes/*.yaml, or a shipped recipe's name such as smollm2-135m); "
+            "every other option can be a `key: value` line in it, and `--key value` overrides it",
+        )
+    return parser
+
+
+def parse_train_config(
+    config_path: str | os.PathLike | None,
+    overrides: list[str] | None = None,
+    command: type | None = None,
+    **parser_kwargs: Any,
+) -> TrainConfig:
+    """YAML recipe + `--key value` overrides -> TrainConfig, the TRL way (`TrlParser.parse_args_and_config`).
+
+    `command` is an extra dataclass of the subcommand's own options (parsed into `TrainConfig.command`).
+    `--help` prints the parser's help and raises SystemExit(0); every other parse failure is a BadInputError
+    of one line, with secret values masked."""
     overrides = list(overrides or [])
     shown = mask_overrides(overrides)
     given_secrets = _secret_values(overrides)
@@ -271,13 +313,16 @@ def parse_train_config(config_path: str | os.PathLike | None, overrides: list[st
         path = resolve_recipe(config_path)
         check_recipe_yaml(path)
         argv = ["--config", str(path)]
-    parser = TrlParser((ModelArguments, DataArguments, SFTConfig))
-    parser.set_defaults(**KIT_SFT_DEFAULTS, **_hardware_defaults())
+    parser = make_parser(command, **parser_kwargs)
     printed = io.StringIO()
     try:
         with contextlib.redirect_stderr(printed):  # argparse prints its whole usage; keep only its error line
-            model_args, data_args, sft_args = parser.parse_args_and_config(argv + overrides)
-    except SystemExit:
+            *parsed, recipe_left, cli_left = parser.parse_args_and_config(
+                argv + overrides, return_remaining_strings=True, separate_remaining_strings=True
+            )
+    except SystemExit as exc:
+        if exc.code in (0, None):  # --help: printed to stdout
+            raise SystemExit(0) from None
         said = next(
             (line.split("error: ", 1)[1] for line in reversed(printed.getvalue().splitlines()) if "error: " in line), ""
         )
@@ -287,15 +332,25 @@ def parse_train_config(config_path: str | os.PathLike | None, overrides: list[st
     except (ValueError, TypeError) as exc:
         where = f"{config_path}: " if config_path else ""
         raise BadInputError(scrub(f"{where}{exc}", given_secrets)) from None
+    if recipe_left:  # names only: a value may be a secret
+        keys = ", ".join(item[2:] for item in recipe_left[::2])
+        raise BadInputError(f"{config_path}: unknown recipe key(s): {keys} (see `--help` for the fields)")
+    if cli_left:
+        flags = " ".join(item for item in cli_left if item.startswith("-")) or "an extra value"
+        raise BadInputError(scrub(f"unknown option(s): {flags} (see `--help` for the fields)", given_secrets))
     if printed.getvalue():  # warnings printed while parsing (deprecated fields): pass them on
         sys.stderr.write(scrub(printed.getvalue(), given_secrets))
+    options = parsed[0] if command is not None else None
+    model_args, data_args, sft_args = parsed[1:4] if command is not None else parsed[:3]  # then --config's Namespace
     secrets = {}
     for name in SECRET_FIELDS:
         value = getattr(sft_args, name, None)
         if value:
             secrets[name] = str(value)
             setattr(sft_args, name, None)  # the trainer pickles its arguments into training_args.bin
-    return TrainConfig(model_args, data_args, sft_args, str(config_path) if config_path else None, shown, secrets)
+    return TrainConfig(
+        model_args, data_args, sft_args, str(config_path) if config_path else None, shown, secrets, options
+    )
 
 
 def torch_dtype(model_args: ModelArguments, sft_args):

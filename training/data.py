@@ -217,7 +217,24 @@ def tokenize_rows(
             "_truncated": truncated,
         }
 
-    encoded = rows.map(encode, remove_columns=rows.column_names, num_proc=num_proc, desc="tokenising with loss masks")
+    import datasets
+
+    ints = datasets.List(datasets.Value("int64"))
+    features = datasets.Features(
+        {"input_ids": ints, "labels": ints, "capability_ids": ints}
+        | {name: datasets.Value("int64") for name in _STAT_COLUMNS[:3]}
+        | {"_truncated": datasets.Value("bool")}
+    )
+    if len(rows) == 0:  # `map` over no rows returns no columns at all
+        encoded = datasets.Dataset.from_dict({name: [] for name in features}, features=features)
+    else:
+        encoded = rows.map(
+            encode,
+            remove_columns=rows.column_names,
+            features=features,
+            num_proc=num_proc,
+            desc="tokenising with loss masks",
+        )
     before = encoded["_trained_before"]
     after = encoded["_trained_after"]
     truncated = encoded["_truncated"]

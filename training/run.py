@@ -23,7 +23,6 @@ this session's exact totals, token-weighted.
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import os
@@ -96,6 +95,15 @@ def prepare_data(config: TrainConfig, tokenizer, template: ChatTemplate) -> Prep
             num_proc=sft.dataset_num_proc,
             report=eval_report,
         )
+        if eval_report.samples == 0:  # e.g. a short --max_length cuts every validation sample: train, say so
+            print(
+                f"warning: the {data.dataset_test_split!r} split has no trainable samples at max_length "
+                f"{sft.max_length} ({eval_report.summary()}); training without evaluation",
+                file=sys.stderr,
+            )
+            eval_ds = eval_report = None
+            if str(sft.eval_strategy) not in ("no", "IntervalStrategy.NO"):
+                sft.eval_strategy = "no"
     return PreparedData(train, eval_ds, report, eval_report)
 
 
@@ -110,25 +118,39 @@ def pack_prepared(data: PreparedData, config: TrainConfig, packing: bool) -> Pre
     return data
 
 
-def supports_padding_free(model) -> bool:
-    """Packed rows need attention that honours `position_ids` boundaries: flash attention, or a transformers
-    model that builds its mask with `masking_utils` (which turns position-id restarts into a block-diagonal mask)."""
-    attn = getattr(model.config, "_attn_implementation", None) or ""
-    if attn.startswith("flash_attention"):
-        return True
-    module = sys.modules.get(type(model).__module__)
-    try:
-        source = inspect.getsource(module) if module else ""
-    except (OSError, TypeError):
-        return False
-    return "create_causal_mask" in source
+def packing_problem(model) -> str | None:
+    """Why `model` cannot keep padding-free packed sequences apart, or None when it can.
+
+    A packed row has no attention mask, only position ids that restart at 0 for each conversation. Flash
+    attention turns them into varlen boundaries; transformers accepted that implementation when it loaded the
+    model only if the class declares `_supports_flash_attn`. SDPA, eager and flex attention get the
+    block-diagonal mask from transformers' masking utilities, which models that declare
+    `_supports_attention_backend` (the attention-interface contract) use; others (old remote code) would let
+    one conversation attend to another."""
+    from transformers.utils.generic import is_flash_attention_requested
+
+    cls = type(model)
+    attn = getattr(model.config, "_attn_implementation", None) or "sdpa"  # resolved and validated at load
+    if is_flash_attention_requested(requested_attention_implementation=attn):
+        return None if getattr(cls, "_supports_flash_attn", False) else f"{cls.__name__} has no flash attention"
+    if getattr(cls, "_supports_attention_backend", False):
+        return None
+    return f"{cls.__name__} ({attn}) does not build its attention mask through transformers' attention interface"
+
+
+def _dtype_name(dtype) -> str:
+    return str(dtype).removeprefix("torch.")
 
 
 def load_model(config: TrainConfig, path: str):
-    """The base model, 4-bit NF4 (double quant) when asked, on this process's GPU (or CPU)."""
-    import torch
+    """The base model, quantised as the recipe asks (TRL's `get_quantization_config`), on this process's GPU (or CPU).
+
+    TRL takes the 4-bit compute dtype from `dtype`, so `auto` is resolved for this machine first."""
+    import dataclasses
+
     from accelerate import PartialState
-    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+    from transformers import AutoModelForCausalLM
+    from trl import get_quantization_config
 
     margs, sft = config.model, config.sft
     dtype = torch_dtype(margs, sft)
@@ -139,46 +161,39 @@ def load_model(config: TrainConfig, path: str):
     }
     if margs.attn_implementation:
         kwargs["attn_implementation"] = margs.attn_implementation
-    if margs.load_in_4bit:
-        storage = getattr(torch, margs.bnb_4bit_quant_storage) if margs.bnb_4bit_quant_storage else torch.uint8
-        if margs.bnb_4bit_quant_storage:
-            kwargs["dtype"] = storage  # FSDP-QLoRA: every tensor FSDP shards has the same float dtype
-        kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True,
-            bnb_4bit_quant_type=margs.bnb_4bit_quant_type,
-            bnb_4bit_use_double_quant=margs.use_bnb_nested_quant,
-            bnb_4bit_compute_dtype=dtype,
-            bnb_4bit_quant_storage=storage,
-        )
+    quantization = get_quantization_config(dataclasses.replace(margs, dtype=_dtype_name(dtype)))
+    if quantization is not None:
+        kwargs["quantization_config"] = quantization
+        if margs.load_in_4bit and margs.bnb_4bit_quant_storage:
+            kwargs["dtype"] = quantization.bnb_4bit_quant_storage  # FSDP-QLoRA: one float dtype for every shard
+    # trl 1.16 has no get_kbit_device_map any more (SFTTrainer picks "auto" for a model id); a loaded model
+    # needs its place here: under DDP each rank holds its own quantised copy, FSDP shards from the CPU.
     state = PartialState()
     fsdp = os.environ.get("ACCELERATE_USE_FSDP", "false").lower() in ("1", "true") or bool(sft.fsdp)
     if state.device.type == "cuda" and not fsdp:
-        kwargs["device_map"] = {"": state.local_process_index}  # DDP: each rank holds its own 4-bit copy
+        kwargs["device_map"] = {"": state.local_process_index}
     try:
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except OSError as exc:
         raise BadInputError(f"model {margs.model_name_or_path!r}: cannot load it ({exc})") from exc
+    except (ValueError, ImportError) as exc:
+        if not margs.attn_implementation:
+            raise
+        # transformers' own validation of the attention implementation (class support, installed kernels)
+        said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BadInputError(
+            f"model {margs.model_name_or_path!r}: attn_implementation={margs.attn_implementation!r} is not usable: "
+            f"{said}"
+        ) from exc
     model.config.use_cache = False
     return model
 
 
 def peft_config(config: TrainConfig):
-    from peft import LoraConfig
+    """TRL's `get_peft_config` (LoRA from the ModelConfig fields; None without use_peft)."""
+    from trl import get_peft_config
 
-    m = config.model
-    if not m.use_peft:
-        return None
-    return LoraConfig(
-        r=m.lora_r,
-        lora_alpha=m.lora_alpha,
-        lora_dropout=m.lora_dropout,
-        target_modules=m.peft_target_modules(),
-        modules_to_save=m.lora_modules_to_save,
-        use_rslora=m.use_rslora,
-        use_dora=m.use_dora,
-        bias="none",
-        task_type="CAUSAL_LM",
-    )
+    return get_peft_config(config.model)
 
 
 def _available_loggers(report_to: list[str] | str | None, log) -> list[str]:
@@ -378,11 +393,9 @@ def train(
         data = prepare_data(config, tokenizer, template)  # before the model: data errors surface in seconds
     model = load_model(config, model_path)
     packing = bool(sft.packing)
-    if packing and not supports_padding_free(model):
-        log(
-            f"note: {type(model).__name__} cannot keep packed sequences apart (no position-id masking); "
-            "training without packing"
-        )
+    problem = packing_problem(model) if packing else None
+    if problem:
+        log(f"note: packing off: {problem}, so packed conversations would attend to each other")
         packing = sft.packing = False
     if packing and sft.packing_strategy == "wrapped":
         log("note: packing_strategy=wrapped cuts conversations mid-turn; bfd keeps them whole")
@@ -479,13 +492,13 @@ def build_metrics(
             "hub_id": named.hub_id if named else name,
             "quantization": (f"4-bit {m.bnb_4bit_quant_type}" + (" + double quant" if m.use_bnb_nested_quant else ""))
             if m.load_in_4bit
-            else None,
+            else ("8-bit LLM.int8" if m.load_in_8bit else None),
             "dtype": str(torch_dtype(m, config.sft)).replace("torch.", ""),
             "lora": {
                 "r": m.lora_r,
                 "alpha": m.lora_alpha,
                 "dropout": m.lora_dropout,
-                "target_modules": m.peft_target_modules(),
+                "target_modules": m.lora_target_modules,
             }
             if m.use_peft
             else None,

@@ -89,6 +89,7 @@ class EndpointConfig:
     backoff_base: float = 1.0  # seconds before the first retry; doubles each time
     backoff_max: float = 30.0
     retry_budget: float | None = None  # all attempts of one item, waits included; None: 3 x timeout
+    tool_choice: str | None = None  # sent with the tools (native_tools) when given: auto / required / none
 
     @property
     def budget(self) -> float:
@@ -184,6 +185,7 @@ class EndpointRunner:
             "timeouts": self.timeouts,
             "failed_items": self.failed_items,
             "api_key_env": self.config.api_key_env,
+            "tool_choice": self.config.tool_choice,
             "api_key_set": bool(os.environ.get(self.config.api_key_env)),
         }
 
@@ -217,7 +219,44 @@ class EndpointRunner:
             body.update(top_p=self.settings.top_p, seed=self.settings.seed)
         if self.settings.native_tools and request.tools:
             body["tools"] = [{"type": "function", "function": tool} for tool in request.tools]
+            if self.config.tool_choice:
+                body["tool_choice"] = self.config.tool_choice
         return body
+
+    def check_native_tools(self, request: Request) -> dict[str, Any]:
+        """Does the server read the `tools` field? `request` is sent twice, with its tools and without,
+        for one token each; a server that counts the same prompt tokens both times never put the tools
+        in the prompt (it ignores the field), and the results must say so. "unknown" when it reports no
+        `usage.prompt_tokens` or the probe fails (the run itself then goes on as usual)."""
+        import httpx
+
+        tokens: dict[str, Any] = {}
+        with httpx.Client(timeout=min(self.config.timeout, 60.0)) as client:
+            for label, tools in (("with", request.tools), ("without", None)):
+                body = self.payload(Request(request.key, request.item_id, request.messages, tools, request.prompt_hash))
+                body["max_tokens"] = 1
+                try:
+                    response = client.post(self.url, json=body, headers=self._headers())
+                    self._count("requests_sent")
+                    data = response.json() if response.status_code == 200 else None
+                except (httpx.HTTPError, ValueError) as exc:
+                    return {"status": "unknown", "reason": self.scrub(f"{type(exc).__name__}: {exc}")[:200]}
+                if not isinstance(data, dict):
+                    return {"status": "unknown", "reason": f"HTTP {response.status_code} to the probe request"}
+                usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+                tokens[label] = usage.get("prompt_tokens")
+        with_tools, without = tokens.get("with"), tokens.get("without")
+        result: dict[str, Any] = {
+            "method": "one request with and one without the tools field (max_tokens 1): usage.prompt_tokens",
+            "item": request.item_id,
+            "prompt_tokens_with_tools": with_tools,
+            "prompt_tokens_without_tools": without,
+        }
+        if not isinstance(with_tools, int) or not isinstance(without, int):
+            return result | {"status": "unknown", "reason": "the server reports no usage.prompt_tokens"}
+        if with_tools < without:
+            return result | {"status": "unknown", "reason": "fewer prompt tokens with the tools than without"}
+        return result | {"status": "ignored" if with_tools == without else "read"}
 
     def _attempt(self, client, request: Request, seconds: float) -> tuple[int, bytes, Any]:
         """One POST, answer read in full within `seconds` (connect included); (status, body, headers).

@@ -7,6 +7,9 @@ many ways (chat-template tags, ReAct blocks, JSON objects, Python calls,
 plain prose), and a parser that only knows one of them silently scores the
 others as "no call".  This package recognises all of them with stdlib only, one module per style.
 
+Only the final answer is judged: reasoning blocks (`<think>…</think>` and kin, see `reasoning.py`)
+are set aside first, and `Verdict.reasoning_mentions_call` says whether they alone read as a call.
+
 Styles, from most to least specific (the first that matches wins):
 native > react > json > function > kit > phrase. `kit` is the call language the kit's own
 aligned rows are written in (agent_flan.core.toolcalls.language: a sentence naming the tool,
@@ -15,6 +18,8 @@ only with the naming sentence, so a YAML or shell block in an explanation is not
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from agent_flan.core.toolcalls.detect.common import (
     STYLES,
@@ -30,6 +35,7 @@ from agent_flan.core.toolcalls.detect.kit import _detect_kit
 from agent_flan.core.toolcalls.detect.native import _detect_native
 from agent_flan.core.toolcalls.detect.phrase import _detect_phrase
 from agent_flan.core.toolcalls.detect.react import _detect_react
+from agent_flan.core.toolcalls.detect.reasoning import split_reasoning
 
 __all__ = ["STYLES", "ToolCall", "Verdict", "detect", "tool_names"]
 
@@ -51,7 +57,14 @@ def detect(reply: str, tools: list[dict] | str | None = None) -> Verdict:
     decides the style, so a ReAct block whose Action Input is JSON is "react".
     """
     names = tool_names(tools)
-    reply = reply or ""
+    final, reasoning = split_reasoning(reply or "")
+    verdict = _detect_text(final, names)
+    if reasoning is None:
+        return verdict
+    return replace(verdict, reasoning_mentions_call=_detect_text(reasoning, names).calls_tool)
+
+
+def _detect_text(reply: str, names: set[str] | None) -> Verdict:
     for style, find in _DETECTORS:
         raw = find(reply, names)
         if raw:

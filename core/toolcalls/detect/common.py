@@ -38,6 +38,8 @@ class Verdict:
     style: str
     calls: tuple[ToolCall, ...]
     unknown_tools: tuple[str, ...]
+    # None: the reply has no reasoning block; else whether the reasoning alone reads as a call
+    reasoning_mentions_call: bool | None = None
 
     def to_dict(self) -> dict:
         """Plain JSON-safe dict, so the CLI and reports can dump it directly."""
@@ -54,6 +56,7 @@ class Verdict:
                 for c in self.calls
             ],
             "unknown_tools": list(self.unknown_tools),
+            "reasoning_mentions_call": self.reasoning_mentions_call,
         }
 
 
@@ -316,14 +319,27 @@ def _calls_from_dict(obj: dict) -> list[RawCall]:
     return [(name.strip(), *parsed)] if parsed else []
 
 
+_SCHEMA_TYPES = {"object", "dict", "map", "hashmap", "struct"}  # JSON Schema, BFCL's "dict", Java/Go dialects
+
+
 def _looks_like_schema(obj: dict, args: object) -> bool:
-    """A function *definition* (JSON Schema parameters) is not a call."""
+    """A function *definition* (a parameter schema in any common dialect) is not a call.
+
+    JSON Schema / OpenAI (`"type": "object"`), BFCL's `"type": "dict"`, a bare `properties` block, or a
+    described function whose every parameter is itself a {type/description} spec."""
     if not isinstance(args, dict):
         return False
-    if args.get("type") == "object" and ("properties" in args or "required" in args):
+    kind = args.get("type")
+    if isinstance(kind, str) and kind.lower() in _SCHEMA_TYPES and ("properties" in args or "required" in args):
         return True
+    if isinstance(args.get("properties"), dict) and all(isinstance(v, dict) for v in args["properties"].values()):
+        return "required" in args or "type" in args or not args["properties"] or "description" in obj
     values = list(args.values())
-    return "description" in obj and bool(values) and all(isinstance(v, dict) and "type" in v for v in values)
+    specs = bool(values) and all(isinstance(v, dict) and ("type" in v or "description" in v) for v in values)
+    return "description" in obj and specs and all(set(v) <= _SPEC_KEYS for v in values)
+
+
+_SPEC_KEYS = {"type", "description", "default", "enum", "items", "format", "required", "optional", "minimum", "maximum"}
 
 
 def _normalize_args(args: object) -> tuple[object, bool] | None:
@@ -343,6 +359,14 @@ _BROKEN_NAME = re.compile(r'["\'](?P<key>' + "|".join(_NAME_KEYS) + r')["\']\s*:
 _BROKEN_ARGS = re.compile(r'["\'](?:' + "|".join(_ARG_KEYS) + r')["\']\s*:\s*(?P<rest>.*)', re.I | re.S)
 
 
+_SCHEMA_START = re.compile(
+    r"""\{\s*(?:["']type["']\s*:\s*["'](?:"""
+    + "|".join(sorted(_SCHEMA_TYPES))
+    + r""")["']\s*,\s*)?["']properties["']\s*:""",
+    re.I,
+)
+
+
 def _call_from_broken(segment: str) -> RawCall | None:
     """Best effort for invalid/truncated JSON: quoted name key + quoted arguments key."""
     name = _BROKEN_NAME.search(segment)
@@ -350,6 +374,8 @@ def _call_from_broken(segment: str) -> RawCall | None:
     if not name or not args:
         return None
     rest = args.group("rest").strip()
+    if _SCHEMA_START.match(rest):
+        return None  # a definition cut off by the token limit (`"parameters": {"type": "dict", "properties": ...`)
     if rest.endswith("}") and rest.count("{") < rest.count("}"):
         rest = rest[:-1].rstrip()  # the outer object's closing brace
     value, valid = _args_from_text(rest.rstrip(","))

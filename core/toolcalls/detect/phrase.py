@@ -10,7 +10,7 @@ from agent_flan.core.toolcalls.detect.python_code import _ordinary_code
 # First-person intent only: "you can call X" or "the X function does Y" describe, they do not act.
 _SUBJECT = (
     r"\b(?:I\s+will|I'll|I\s+shall|I\s+am\s+(?:now\s+)?going\s+to|I'm\s+(?:now\s+)?going\s+to|I'm\s+gonna"
-    r"|I\s+need\s+to|I\s+must|I\s+should|I\s+have\s+to|let\s+me|let's|I\s+want\s+to|I'd\s+like\s+to"
+    r"|I\s+need\s+to|I\s+must|I\s+should|I\s+have\s+to|let\s+me(?!\s+know\b)|let's|I\s+want\s+to|I'd\s+like\s+to"
     r"|I\s+would\s+like\s+to|I\s+am\s+about\s+to|I'm\s+about\s+to)"
 )
 
@@ -89,7 +89,42 @@ _GENERIC_NAMES = {
 }
 
 
-_DETERMINERS = {"a", "an", "the", "my", "our", "this", "that", "any", "some", "your"}
+# "through these tools", "using the current tools", "with your own tools": a kind of tool, no particular one.
+_DETERMINERS = {
+    "a",
+    "an",
+    "the",
+    "my",
+    "our",
+    "this",
+    "that",
+    "these",
+    "those",
+    "any",
+    "some",
+    "your",
+    "their",
+    "its",
+    "such",
+    "all",
+    "both",
+    "no",
+    "current",
+    "existing",
+    "own",
+    "other",
+    "several",
+    "various",
+    "multiple",
+    "many",
+    "certain",
+    "external",
+    "specific",
+    "additional",
+    "more",
+    "further",
+    "different",
+}
 
 
 # Objects of "use" that are never tools, and words after a name that make it code, not a tool.
@@ -176,9 +211,13 @@ def _kind_object(name: str, kind: str, rest: str, names: set[str] | None) -> str
     """Name in "<name> tool/function/API"; generic names give "" (a call to some tool)."""
     if _is_known(name, names):
         return name
-    lowered = name.lower()
-    if lowered in _DETERMINERS:
-        return None  # "using a tool like Excel": no particular tool
+    words = name.lower().split()
+    while words and words[0] in _DETERMINERS:  # "these tools", "the current tools": no particular tool
+        words.pop(0)
+    if not words:
+        return None  # "using a tool like Excel", "through these tools"
+    lowered = " ".join(words)
+    name = " ".join(name.split()[-len(words) :])
     if lowered in _GENERIC_NAMES or lowered.split()[-1] in _GENERIC_NAMES:
         return "" if kind.startswith(("tool", "api", "plugin")) else None
     if lowered in _NOT_TOOLS:

@@ -138,10 +138,18 @@ def _calls_in_python(src: str, names: set[str] | None, defined: set[str]) -> lis
     if only and all(_plausible_tool(_dotted_name(c.func) or "", names, defined) for c in only):
         chosen = only
     else:
+        inside = {  # a call in the body of a def/class/lambda is part of a program being written, not a call
+            id(node)
+            for scope in ast.walk(tree)
+            if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+            for node in ast.walk(scope)
+            if node is not scope
+        }
         chosen = [
             node
             for node in ast.walk(tree)
             if isinstance(node, ast.Call)
+            and id(node) not in inside
             and _is_known(_dotted_name(node.func) or "", names)
             and (_dotted_name(node.func) or "") not in defined
         ]
