@@ -122,6 +122,21 @@ class Prepared:
     backend: Any = None
 
 
+def _request(head: dict, item_id: str, messages, tools, settings, extra_settings, runner) -> Request:
+    """One cache-keyed request: the key hashes the suite, the prompt, the tools and the settings."""
+    suite = head["suite"]
+    digest = prompt_digest(
+        head | {"messages": messages, "tools": tools, "settings": settings.to_dict() | (extra_settings or {})}
+    )
+    return Request(
+        key=cache_key(f"{suite}/{item_id}", runner.model_key, digest),
+        item_id=f"{suite}/{item_id}",
+        messages=messages,
+        tools=tools,
+        prompt_hash=digest,
+    )
+
+
 def prepare_bfcl(source: str | None, limit: int | None, seed: int) -> Prepared:
     from agent_flan.evaluation import suite_bfcl
 
@@ -161,23 +176,7 @@ def run_bfcl(
         else:
             tools, messages = None, backend.messages(item)
         tools_by_id[item.id] = tools
-        digest = prompt_digest(
-            {
-                "suite": "bfcl",
-                "messages": messages,
-                "tools": tools,
-                "settings": settings.to_dict() | (extra_settings or {}),
-            }
-        )
-        requests.append(
-            Request(
-                key=cache_key(f"bfcl/{item.id}", runner.model_key, digest),
-                item_id=f"bfcl/{item.id}",
-                messages=messages,
-                tools=tools,
-                prompt_hash=digest,
-            )
-        )
+        requests.append(_request({"suite": "bfcl"}, item.id, messages, tools, settings, extra_settings, runner))
     replies, was_cached, generated, seconds = generate(runner, requests, cache, progress, "bfcl")
     cached = len(was_cached)
     rows = []
@@ -273,24 +272,8 @@ def run_when2call(
             else:
                 tools, messages = None, [{"role": "user", "content": w2c.mcq_prompt(item)}]
             tools_by_id[item.id] = tools
-            digest = prompt_digest(
-                {
-                    "suite": "when2call",
-                    "protocol": "generate",
-                    "messages": messages,
-                    "tools": tools,
-                    "settings": settings.to_dict() | (extra_settings or {}),
-                }
-            )
-            requests.append(
-                Request(
-                    key=cache_key(f"when2call/{item.id}", runner.model_key, digest),
-                    item_id=f"when2call/{item.id}",
-                    messages=messages,
-                    tools=tools,
-                    prompt_hash=digest,
-                )
-            )
+            head = {"suite": "when2call", "protocol": "generate"}
+            requests.append(_request(head, item.id, messages, tools, settings, extra_settings, runner))
         replies, was_cached, generated, seconds = generate(runner, requests, cache, progress, "when2call")
         cached = len(was_cached)
         rows = []
