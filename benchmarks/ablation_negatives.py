@@ -1,4 +1,4 @@
-"""Do negatives make a tuned model call tools less when it should not? (Agent-FLAN Table 3, small scale.)
+r"""Do negatives make a tuned model call tools less when it should not? (Agent-FLAN Table 3, small scale.)
 
 Arms, on the same budget (same steps, max length, batch, seed):
   base            the model as it is, no training
@@ -7,11 +7,25 @@ Arms, on the same budget (same steps, max length, batch, seed):
 
 Every arm is evaluated on the same Agent-H items with the kit's own commands (`agent-flan train`,
 `agent-flan eval`, `agent-flan eval --compare`), so a second person gets the same numbers from the
-same command. Writes, under --out: one folder per trained arm, results/<arm>-s<seed>.json, the
-comparisons, losses.png (per-capability training loss) and summary.json.
+same command. Writes, under --out: one folder per trained arm (runs/), results/<arm>[.<suite>].json,
+the paired comparisons compare-*.md (per seed, and pooled over seeds), losses.png (per-capability
+training loss), table.md and summary.json. summary.json is rewritten after every step, so a long run
+can be read as it goes; its wall_s are the seconds of the run that trained an arm or generated an
+evaluation's replies, and its evals say what the last run generated. BFCL and When2Call run last, for
+the arms of the first seed (--suite-seeds), so they never hold up the Agent-H arms.
 
-    python benchmarks/ablation_negatives.py --dataset agent-flan --model smollm2 --steps 16 --seeds 0 1
+The run behind docs/results.md (2 CPU cores, about 2 hours):
 
+    agent-flan build                                   # the embedded default -> ./agent-flan
+    python benchmarks/ablation_negatives.py --dataset agent-flan --model smollm2 \
+        --steps 27 --max-length 512 --grad-accum 4 --seeds 0 1 --threads 2 \
+        --suite bfcl=48 --suite when2call=24 \
+        --suite-data when2call=when2call_test_llm_judge.jsonl \
+        --out results/ablation --gradient_checkpointing false
+
+Options this script does not know (`--gradient_checkpointing false` above) go to `agent-flan train`.
+The same command again (after a kill, or with more --seeds or other suite sizes) keeps the arms that
+finished training and answers evaluated items from each result's reply cache.
 The driver itself is tested end to end on a tiny random model (tests/test_ablation.py).
 """
 
@@ -28,7 +42,20 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 RECIPE = REPO / "training" / "recipes" / "smollm2-135m.yaml"
 ARMS = ("base", "no_negatives", "with_negatives")
-SUMMARY_KEYS = ("hscore", "h_react", "h_general", "relevance", "balanced")
+SUMMARY_KEYS = (
+    "hscore",
+    "h_react",
+    "h_general",
+    "relevance",
+    "balanced",
+    "h_react_keyword",
+    "h_general_keyword",
+    "accuracy",
+)
+SUITE_KEYS = {
+    "bfcl": ("bfcl_irrelevance", "bfcl_live_irrelevance", "bfcl_relevance"),
+    "when2call": ("when2call_f1", "when2call_acc_norm", "when2call_tool_hallucination"),
+}
 
 
 def run(command: list[str], log: Path) -> float:
@@ -68,6 +95,12 @@ def without_negatives(dataset: Path, out: Path) -> Path:
 
 
 def train_arm(args: argparse.Namespace, dataset: Path, out: Path, seed: int, logs: Path) -> float:
+    """Train one arm; an arm that finished before (metrics.json is written last) is kept, so the same
+    command with more --seeds, or after a kill, trains only what is missing."""
+    finished = out / "metrics.json"
+    if finished.exists() and (out / "adapter_model.safetensors").exists():
+        print(f"{out.name}: trained before, kept ({finished})", file=sys.stderr)
+        return float(json.loads(finished.read_text()).get("train", {}).get("wall_time_s") or 0.0)
     command = agent_flan(
         "train",
         "--config",
@@ -105,13 +138,15 @@ def train_arm(args: argparse.Namespace, dataset: Path, out: Path, seed: int, log
     return run(command, logs / f"train-{out.name}.log")
 
 
-def eval_arm(args: argparse.Namespace, adapter: Path | None, out: Path, logs: Path) -> float:
+def eval_arm(
+    args: argparse.Namespace, adapter: Path | None, out: Path, logs: Path, suite: str = "agent_h", limit: int = 0
+) -> float:
     command = agent_flan(
         "eval",
         "--model",
         args.model,
-        "--dataset",
-        str(args.dataset),
+        "--suite",
+        suite,
         "--out",
         str(out),
         "--threads",
@@ -122,11 +157,27 @@ def eval_arm(args: argparse.Namespace, adapter: Path | None, out: Path, logs: Pa
         str(args.bootstrap),
         "--no-progress",
     )
+    if suite == "agent_h":
+        command += ["--dataset", str(args.dataset)]
+    for spec in args.suite_data:
+        if spec.partition("=")[0] == suite:
+            command += ["--suite-data", spec]
     if adapter is not None:
         command += ["--adapter", str(adapter)]
-    if args.limit:
-        command += ["--limit", str(args.limit)]
+    if limit:
+        command += ["--limit", str(limit)]
     return run(command, logs / f"eval-{out.stem}.log")
+
+
+def parse_suites(specs: list[str]) -> dict[str, int]:
+    """`bfcl=40` -> {"bfcl": 40}; a bare name means every item."""
+    suites = {}
+    for spec in specs:
+        name, _, limit = spec.partition("=")
+        if name not in ("bfcl", "when2call"):
+            raise SystemExit(f"--suite {spec}: expected bfcl or when2call, optionally =N items")
+        suites[name] = int(limit or 0)
+    return suites
 
 
 def loss_history(run_dir: Path) -> list[dict[str, Any]]:
@@ -144,7 +195,7 @@ def plot_losses(histories: dict[str, list[dict[str, Any]]], path: Path) -> bool:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib is not installed: no loss plot (pip install matplotlib)", file=sys.stderr)
+        print('matplotlib is not installed: no loss plot (pip install -e ".[bench]")', file=sys.stderr)
         return False
     names = sorted(
         {
@@ -157,22 +208,104 @@ def plot_losses(histories: dict[str, list[dict[str, Any]]], path: Path) -> bool:
     )
     if not names:
         return False
-    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3), squeeze=False)
-    for axis, name in zip(axes[0], names):
-        for arm, history in sorted(histories.items()):
-            points = [
-                (e["step"], e[f"loss_by_capability/{name}"]) for e in history if f"loss_by_capability/{name}" in e
+    columns = min(3, len(names))
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.0 * rows), squeeze=False)
+    colours = {arm: f"C{i}" for i, arm in enumerate(ARMS[1:])}  # one colour per arm in every panel
+    styles = ("-", "--", ":", "-.")
+    for axis, name in zip(axes.flat, names):
+        for label, history in sorted(histories.items()):
+            arm, _, seed = label.rpartition("-s")
+            key = f"loss_by_capability/{name}"
+            steps = [e["step"] for e in history if key in e]
+            values = [e[key] for e in history if key in e]
+            if not values:
+                continue
+            colour, style = colours.get(arm, "C7"), styles[int(seed or 0) % len(styles)]
+            axis.plot(steps, values, ".", color=colour, alpha=0.35)
+            window = [
+                sum(values[max(0, i - 4) : i + 1]) / len(values[max(0, i - 4) : i + 1]) for i in range(len(values))
             ]
-            if points:
-                axis.plot(*zip(*points), label=arm, marker=".")
-        axis.set_title(name)
-        axis.set_xlabel("step")
-    axes[0][0].set_ylabel("loss")
-    axes[0][-1].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
+            axis.plot(steps, window, style, color=colour, label=label)
+        axis.set_title(f"{name} turns")
+        axis.set_xlabel("optimizer step")
+        axis.set_ylabel("loss")
+    for axis in list(axes.flat)[len(names) :]:
+        axis.set_visible(False)
+    legend = {}  # every arm once, whichever panel it first appears in (no negative turns without negatives)
+    for axis in axes.flat:
+        for handle, label in zip(*axis.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    labels = sorted(legend)
+    handles = [legend[label] for label in labels]
+    fig.legend(handles, labels, loc="lower center", ncol=max(1, len(labels)), fontsize=8, frameon=False)
+    fig.suptitle("training loss by capability (dots: logged steps; lines: mean of the last 5)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.96))
+    fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def pooled_difference(
+    suite: str, files_a: list[Path], files_b: list[Path], resamples: int = 1000, seed: int = 0
+) -> dict[str, dict[str, Any]]:
+    """B − A over all seeds at once, on the items every file shares.
+
+    A cluster bootstrap: each resample redraws items within their strata and keeps every seed's reply to a
+    drawn item together, so the interval counts the items once (the seeds of one item are not independent
+    evidence) while the point difference is the mean over seeds.
+    """
+    import numpy as np
+
+    from agent_flan.evaluation import compare, stats
+
+    columns, formulas, stratum = compare.TOOLS[suite]()
+    runs_a = [compare._by_suite(json.loads(f.read_text())).get(suite, {}) for f in files_a]
+    runs_b = [compare._by_suite(json.loads(f.read_text())).get(suite, {}) for f in files_b]
+    shared = [i for i in runs_a[0] if all(i in r for r in runs_a + runs_b)]
+    if not shared:
+        return {}
+    n, copies = len(shared), len(runs_a)
+    if len(runs_b) != copies:
+        raise ValueError("pooled_difference wants one file per seed on both sides")
+    cols_a = columns([run[i] for run in runs_a for i in shared])  # seed-major: row k*n + j is item j, seed k
+    cols_b = columns([run[i] for run in runs_b for i in shared])
+    drawn = stats.resample(stats.strata([stratum(runs_a[0][i]) for i in shared]), resamples, seed)
+    every = np.arange(n * copies)[None, :]
+    idx = np.concatenate([drawn + k * n for k in range(copies)], axis=1)
+    pa, pb = formulas(cols_a, every), formulas(cols_b, every)
+    ra, rb = formulas(cols_a, idx), formulas(cols_b, idx)
+    out = {}
+    for key in pa:
+        a, b = (round(float(v[0]), 2) if np.isfinite(v[0]) else None for v in (pa[key], pb[key]))
+        entry: dict[str, Any] = {"a": a, "b": b, "diff": None, "ci95": None, "significant": None, "items": n}
+        if a is not None and b is not None:
+            entry["diff"] = round(b - a, 2)  # of the rounded values, as `eval --compare` prints it
+            d = rb[key] - ra[key]
+            if np.isfinite(d).all():
+                low, high = np.percentile(d, [2.5, 97.5])
+                entry["ci95"] = [round(float(low), 2), round(float(high), 2)]
+                entry["significant"] = bool(low > 0 or high < 0)
+        out[key] = entry
+    return out
+
+
+def pooled_markdown(title: str, table: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        f"### {title}",
+        "",
+        "Mean over seeds; 95% cluster-bootstrap interval (items redrawn within strata, all seeds of an item"
+        " together); * = the interval excludes 0.",
+        "",
+        "| metric | A | B | B − A | 95% CI | |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    for key, e in table.items():
+        ci = "–" if not e["ci95"] else f"{e['ci95'][0]:+.1f} … {e['ci95'][1]:+.1f}"
+        cells = ["–" if e[k] is None else f"{e[k]:.1f}" for k in ("a", "b")]
+        diff = "–" if e["diff"] is None else f"{e['diff']:+.1f}"
+        lines.append(f"| {key} | {cells[0]} | {cells[1]} | {diff} | {ci} | {'*' if e['significant'] else ''} |")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,49 +321,134 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--load-in-4bit", action="store_true", help="QLoRA (default: plain LoRA, faster on CPU)")
     parser.add_argument("--limit", type=int, default=0, help="evaluate on N Agent-H items (default: all)")
+    parser.add_argument(
+        "--suite",
+        action="append",
+        default=[],
+        metavar="NAME[=N]",
+        help="also evaluate on bfcl / when2call (N: seeded stratified sample), after every Agent-H run",
+    )
+    parser.add_argument("--suite-data", action="append", default=[], metavar="SUITE=PATH", help="passed to eval")
+    parser.add_argument(
+        "--suite-seeds", type=int, nargs="*", default=None, help="seeds whose arms get the suites (default: the first)"
+    )
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("results/ablation"))
     args, args.train_args = parser.parse_known_args(argv)  # anything else goes to `agent-flan train`
+    suites = parse_suites(args.suite)
+    suite_seeds = args.seeds[:1] if args.suite_seeds is None else args.suite_seeds
     out, logs = args.out, args.out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     data = {"with_negatives": args.dataset, "no_negatives": without_negatives(args.dataset, out / "data-no-negatives")}
     summary: dict[str, Any] = {
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "hardware": hardware(),
         "arms": {},
         "wall_s": {},
+        "evals": {},
     }
-    histories = {}
-    (out / "results").mkdir(exist_ok=True)
-    summary["wall_s"]["eval:base"] = eval_arm(args, None, out / "results" / "base.json", logs)
-    summary["arms"]["base"] = json.loads((out / "results" / "base.json").read_text())["summary"]
+    earlier = (
+        json.loads((out / "summary.json").read_text()).get("wall_s", {}) if (out / "summary.json").exists() else {}
+    )
+    histories: dict[str, list[dict[str, Any]]] = {}
+    results = out / "results"
+    results.mkdir(exist_ok=True)
+
+    def record() -> None:  # after every step, so a long run can be read while it goes
+        (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+
+    def evaluate(name: str, adapter: Path | None, suite: str = "agent_h", limit: int = 0) -> None:
+        stem = name if suite == "agent_h" else f"{name}.{suite}"
+        result = results / f"{stem}.json"
+        seconds = eval_arm(args, adapter, result, logs, suite, limit or args.limit)
+        written = json.loads(result.read_text())
+        scores, run_info = written["summary"], written.get("run", {})
+        counts = {k: run_info.get(k) or 0 for k in ("cached", "generated")}
+        summary["evals"][stem] = {"items": run_info.get("items") or sum(counts.values()), **counts}
+        # a rerun answered from the reply cache keeps the seconds of the run that generated the replies
+        cached_only = run_info.get("generated") == 0 and f"eval:{stem}" in earlier
+        summary["wall_s"][f"eval:{stem}"] = earlier[f"eval:{stem}"] if cached_only else seconds
+        summary["arms"].setdefault(name, {}).update(
+            {k: v for k, v in scores.items() if k not in ("ci95", "suites")},
+        )
+        summary["arms"][name].setdefault("ci95", {}).update(scores.get("ci95") or {})
+        record()
+
+    def compare(a: str, b: str, suite: str = "agent_h") -> None:
+        tail = "" if suite == "agent_h" else f".{suite}"
+        command = agent_flan("eval", "--compare", str(results / f"{a}{tail}.json"), str(results / f"{b}{tail}.json"))
+        proc = subprocess.run(command, capture_output=True, text=True)
+        (out / f"compare-{a}-vs-{b}{tail}.md").write_text(proc.stdout + proc.stderr)
+
+    def pooled(a: str, b: str, suite: str, seeds: list[int]) -> None:
+        tail = "" if suite == "agent_h" else f".{suite}"
+
+        def file(arm: str, seed: int) -> Path:
+            return results / (f"base{tail}.json" if arm == "base" else f"{arm}-s{seed}{tail}.json")
+
+        table = pooled_difference(suite, [file(a, s) for s in seeds], [file(b, s) for s in seeds], args.bootstrap)
+        summary.setdefault("pooled", {})[f"{a}-vs-{b}{tail}"] = table
+        title = f"{suite}: {b} − {a}, seeds {', '.join(map(str, seeds))}"
+        (out / f"compare-pooled-{a}-vs-{b}{tail}.md").write_text(pooled_markdown(title, table))
+        record()
+
+    evaluate("base", None)
     for seed in args.seeds:
         for arm in ("no_negatives", "with_negatives"):
             name = f"{arm}-s{seed}"
             run_dir = out / "runs" / name
             summary["wall_s"][f"train:{name}"] = train_arm(args, data[arm], run_dir, seed, logs)
-            result = out / "results" / f"{name}.json"
-            summary["wall_s"][f"eval:{name}"] = eval_arm(args, run_dir, result, logs)
-            summary["arms"][name] = json.loads(result.read_text())["summary"]
             histories[name] = loss_history(run_dir)
-        for a, b in (("no_negatives", "with_negatives"), ("base", "with_negatives")):
-            left = out / "results" / ("base.json" if a == "base" else f"{a}-s{seed}.json")
-            compare = agent_flan("eval", "--compare", str(left), str(out / "results" / f"{b}-s{seed}.json"))
-            proc = subprocess.run(compare, capture_output=True, text=True)
-            (out / f"compare-{a}-vs-{b}-s{seed}.md").write_text(proc.stdout + proc.stderr)
-    summary["plot"] = plot_losses(histories, out / "losses.png")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print("| arm | " + " | ".join(SUMMARY_KEYS) + " |")
-    print("|---|" + "---|" * len(SUMMARY_KEYS))
-    for name, values in summary["arms"].items():
-        cells = []
-        for key in SUMMARY_KEYS:
-            value, ci = values.get(key), (values.get("ci95") or {}).get(key)
-            cells.append("—" if value is None else f"{value:.1f}" + (f" [{ci[0]:.1f}–{ci[1]:.1f}]" if ci else ""))
-        print(f"| {name} | " + " | ".join(cells) + " |")
+            evaluate(name, run_dir)
+        compare(f"no_negatives-s{seed}", f"with_negatives-s{seed}")
+        compare("base", f"with_negatives-s{seed}")
+        summary["plot"] = plot_losses(histories, out / "losses.png")
+        record()
+    if len(args.seeds) > 1:
+        pooled("no_negatives", "with_negatives", "agent_h", args.seeds)
+        pooled("base", "with_negatives", "agent_h", args.seeds)
+    for suite, limit in suites.items():  # last: the slow suites never hold up the Agent-H arms
+        evaluate("base", None, suite, limit)
+        for seed in suite_seeds:
+            for arm in ("no_negatives", "with_negatives"):
+                evaluate(f"{arm}-s{seed}", out / "runs" / f"{arm}-s{seed}", suite, limit)
+            compare(f"no_negatives-s{seed}", f"with_negatives-s{seed}", suite)
+            compare("base", f"with_negatives-s{seed}", suite)
+        if len(suite_seeds) > 1:
+            pooled("no_negatives", "with_negatives", suite, suite_seeds)
+            pooled("base", "with_negatives", suite, suite_seeds)
+    record()
+    lines: list[str] = []
+    for title, keys in [("agent_h", SUMMARY_KEYS), *((suite, SUITE_KEYS[suite]) for suite in suites)]:
+        arms = [name for name, values in summary["arms"].items() if any(k in values for k in keys)]
+        lines += [f"{title}:", "", "| arm | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+        for name in arms:
+            values, cells = summary["arms"][name], []
+            for key in keys:
+                value, ci = values.get(key), (values.get("ci95") or {}).get(key)
+                cells.append("—" if value is None else f"{value:.1f}" + (f" [{ci[0]:.1f}–{ci[1]:.1f}]" if ci else ""))
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
+    (out / "table.md").write_text("\n".join(lines))
+    print("\n".join(lines))
     print(f"wrote {out}")
     return 0
+
+
+def hardware() -> dict[str, Any]:
+    import os
+    import platform
+
+    import torch
+
+    return {
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
 
 
 if __name__ == "__main__":
