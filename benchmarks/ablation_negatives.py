@@ -249,14 +249,9 @@ def plot_losses(histories: dict[str, list[dict[str, Any]]], path: Path) -> bool:
 def pooled_difference(
     suite: str, files_a: list[Path], files_b: list[Path], resamples: int = 1000, seed: int = 0
 ) -> dict[str, dict[str, Any]]:
-    """B − A over all seeds at once, on the items every file shares.
-
-    A cluster bootstrap: each resample redraws items within their strata and keeps every seed's reply to a
-    drawn item together, so the interval counts the items once (the seeds of one item are not independent
-    evidence) while the point difference is the mean over seeds.
-    """
-    import numpy as np
-
+    """B − A over all seeds at once, on the items every file shares: a cluster bootstrap (an item is
+    redrawn with every seed's reply to it; `stats.paired_difference(copies=...)`), since the seeds of one
+    item are not independent evidence."""
     from agent_flan.evaluation import compare, stats
 
     columns, formulas, stratum = compare.TOOLS[suite]()
@@ -265,29 +260,13 @@ def pooled_difference(
     shared = [i for i in runs_a[0] if all(i in r for r in runs_a + runs_b)]
     if not shared:
         return {}
-    n, copies = len(shared), len(runs_a)
-    if len(runs_b) != copies:
+    if len(runs_b) != len(runs_a):
         raise ValueError("pooled_difference wants one file per seed on both sides")
     cols_a = columns([run[i] for run in runs_a for i in shared])  # seed-major: row k*n + j is item j, seed k
     cols_b = columns([run[i] for run in runs_b for i in shared])
-    drawn = stats.resample(stats.strata([stratum(runs_a[0][i]) for i in shared]), resamples, seed)
-    every = np.arange(n * copies)[None, :]
-    idx = np.concatenate([drawn + k * n for k in range(copies)], axis=1)
-    pa, pb = formulas(cols_a, every), formulas(cols_b, every)
-    ra, rb = formulas(cols_a, idx), formulas(cols_b, idx)
-    out = {}
-    for key in pa:
-        a, b = (round(float(v[0]), 2) if np.isfinite(v[0]) else None for v in (pa[key], pb[key]))
-        entry: dict[str, Any] = {"a": a, "b": b, "diff": None, "ci95": None, "significant": None, "items": n}
-        if a is not None and b is not None:
-            entry["diff"] = round(b - a, 2)  # of the rounded values, as `eval --compare` prints it
-            d = rb[key] - ra[key]
-            if np.isfinite(d).all():
-                low, high = np.percentile(d, [2.5, 97.5])
-                entry["ci95"] = [round(float(low), 2), round(float(high), 2)]
-                entry["significant"] = bool(low > 0 or high < 0)
-        out[key] = entry
-    return out
+    keys = [stratum(runs_a[0][i]) for i in shared]
+    table = stats.paired_difference(formulas, cols_a, cols_b, keys, resamples, seed, copies=len(runs_a))
+    return {key: entry | {"items": len(shared)} for key, entry in table.items()}
 
 
 def pooled_markdown(title: str, table: dict[str, dict[str, Any]]) -> str:

@@ -88,12 +88,21 @@ def paired_difference(
     resamples: int,
     seed: int,
     confidence: float = 0.95,
+    copies: int = 1,
 ) -> dict[str, dict[str, Any]]:
     """B − A on the same items: the point difference, a paired percentile interval, and whether it
-    excludes 0 (`significant`). Both column sets must describe the same items in the same order."""
+    excludes 0 (`significant`). Both column sets must describe the same items in the same order.
+
+    `copies` > 1: each column holds that many answers per item (seeds of one run, block after block of
+    len(keys) rows). An item is redrawn with all its copies, so the interval counts it once while the
+    point difference is the mean over copies."""
     n = len(keys)
-    pa, pb = formulas(columns_a, identity(n)), formulas(columns_b, identity(n))
-    idx = resample(strata(keys), resamples, seed) if n and resamples > 0 else None
+    every = identity(n * copies)
+    pa, pb = formulas(columns_a, every), formulas(columns_b, every)
+    idx = None
+    if n and resamples > 0:
+        drawn = resample(strata(keys), resamples, seed)
+        idx = np.concatenate([drawn + k * n for k in range(copies)], axis=1)
     ra = formulas(columns_a, idx) if idx is not None else {}
     rb = formulas(columns_b, idx) if idx is not None else {}
     tail = (1 - confidence) / 2 * 100
